@@ -1,0 +1,147 @@
+package dmlflow.template;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import software.constructs.Construct;
+import software.amazon.awscdk.CfnResource;
+import software.amazon.awscdk.Fn;
+import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.services.ec2.IConnectable;
+import software.amazon.awscdk.services.ec2.Port;
+import software.amazon.awscdk.services.rds.AuroraMysqlClusterEngineProps;
+import software.amazon.awscdk.services.rds.AuroraMysqlEngineVersion;
+import software.amazon.awscdk.services.rds.CfnDBCluster;
+import software.amazon.awscdk.services.rds.ClusterInstance;
+import software.amazon.awscdk.services.rds.Credentials;
+import software.amazon.awscdk.services.rds.DatabaseCluster;
+import software.amazon.awscdk.services.rds.DatabaseClusterEngine;
+import software.amazon.awscdk.services.rds.DatabaseClusterProps;
+import software.amazon.awscdk.services.rds.IClusterEngine;
+import software.amazon.awscdk.services.rds.ParameterGroup;
+import software.amazon.awscdk.services.rds.ParameterGroupProps;
+import software.amazon.awscdk.services.rds.ServerlessV2ClusterInstanceProps;
+import software.amazon.awscdk.services.secretsmanager.ISecret;
+import software.amazon.awscdk.services.secretsmanager.Secret;
+import software.amazon.awscdk.services.secretsmanager.SecretProps;
+import software.amazon.awscdk.services.secretsmanager.SecretStringGenerator;
+
+/**
+ * Aurora MySQL 3 Serverless v2: MLflow's backend store (and basic-auth's user store), in the
+ * isolated subnets, reachable only from what {@link #allowFrom} names.
+ */
+final class Database extends Construct {
+    static final String MASTER_USERNAME = "dmlflow_admin";
+    static final String APP_USERNAME = "mlflow";
+    /** Characters a generated password leaves out: the ones Aurora refuses, and quotes. */
+    static final String EXCLUDED_PASSWORD_CHARACTERS = " \"'`/@\\";
+
+    record Props(Network network, String engineVersion, Number minCapacity, Number maxCapacity,
+            String backupRetentionDays, String deletionProtection) {
+        Props {
+            Objects.requireNonNull(network, "network");
+            Objects.requireNonNull(engineVersion, "engineVersion");
+            Objects.requireNonNull(minCapacity, "minCapacity");
+            Objects.requireNonNull(maxCapacity, "maxCapacity");
+            Objects.requireNonNull(backupRetentionDays, "backupRetentionDays");
+            Objects.requireNonNull(deletionProtection, "deletionProtection");
+        }
+    }
+
+    private final DatabaseCluster cluster;
+    private final CfnDBCluster cfnCluster;
+    private final Secret appUserSecret;
+
+    Database(Construct scope, String id, Props props) {
+        super(scope, id);
+        IClusterEngine engine = DatabaseClusterEngine.auroraMysql(AuroraMysqlClusterEngineProps.builder()
+                .version(AuroraMysqlEngineVersion.of(
+                        Fn.join("", List.of("8.0.mysql_aurora.", props.engineVersion())), "8.0"))
+                .build());
+        Map<String, String> parameters = new TreeMap<>();
+        // MLflow's MySQL migrations create a TRIGGER; with binary logging on, a user without
+        // SUPER may do that only when this is set (mlflow issues 19943, 23721).
+        parameters.put("log_bin_trust_function_creators", "1");
+        ParameterGroup parameterGroup = new ParameterGroup(this, "Parameters", ParameterGroupProps.builder()
+                .engine(engine)
+                .description("dmlflow: MLflow on Aurora MySQL 3")
+                .parameters(parameters)
+                .build());
+
+        cluster = new DatabaseCluster(this, "Cluster", DatabaseClusterProps.builder()
+                .engine(engine)
+                .parameterGroup(parameterGroup)
+                .credentials(Credentials.fromGeneratedSecret(MASTER_USERNAME,
+                        software.amazon.awscdk.services.rds.CredentialsBaseOptions.builder()
+                                .excludeCharacters(EXCLUDED_PASSWORD_CHARACTERS)
+                                .build()))
+                .vpc(props.network().vpc())
+                .vpcSubnets(props.network().dataSubnets())
+                .writer(ClusterInstance.serverlessV2("Writer", ServerlessV2ClusterInstanceProps.builder()
+                        .autoMinorVersionUpgrade(true)
+                        .publiclyAccessible(false)
+                        .build()))
+                .serverlessV2MinCapacity(0)
+                .serverlessV2MaxCapacity(2)
+                .storageEncrypted(true)
+                .copyTagsToSnapshot(true)
+                // Deleting or replacing the cluster leaves a final snapshot behind, whatever the
+                // deletion-protection parameter says.
+                .removalPolicy(RemovalPolicy.SNAPSHOT)
+                .build());
+        // CDK names the generated master secret by a hash; a readable id like every other resource.
+        ((CfnResource) generatedMasterSecret().getNode().getDefaultChild()).overrideLogicalId("DatabaseMasterSecret");
+        cfnCluster = (CfnDBCluster) cluster.getNode().getDefaultChild();
+        // Parameter-driven values the L2 construct only takes as literals.
+        cfnCluster.addPropertyOverride("ServerlessV2ScalingConfiguration.MinCapacity", props.minCapacity());
+        cfnCluster.addPropertyOverride("ServerlessV2ScalingConfiguration.MaxCapacity", props.maxCapacity());
+        cfnCluster.addPropertyOverride("BackupRetentionPeriod", props.backupRetentionDays());
+        cfnCluster.addPropertyOverride("DeletionProtection", props.deletionProtection());
+
+        appUserSecret = new Secret(this, "AppUser", SecretProps.builder()
+                .description("dmlflow: the database user the MLflow tasks log in with")
+                .generateSecretString(SecretStringGenerator.builder()
+                        .secretStringTemplate("{\"username\":\"" + APP_USERNAME + "\"}")
+                        .generateStringKey("password")
+                        .excludeCharacters(EXCLUDED_PASSWORD_CHARACTERS)
+                        .passwordLength(32)
+                        .build())
+                .build());
+    }
+
+    /** Opens the MySQL port to a security-group holder; nothing else reaches the database. */
+    void allowFrom(IConnectable peer, String description) {
+        cluster.getConnections().allowFrom(peer, Port.tcp(3306), description);
+    }
+
+    String endpoint() {
+        return cluster.getClusterEndpoint().getHostname();
+    }
+
+    String port() {
+        return cfnCluster.getAttrEndpointPort();
+    }
+
+    /** The writer instance: the cluster answers connections only once it exists. */
+    Construct writer() {
+        return (Construct) cluster.getNode().findChild("Writer");
+    }
+
+    /** The generated secret itself; {@link #masterSecret()} is its attachment to the cluster. */
+    Construct generatedMasterSecret() {
+        return (Construct) cluster.getNode().findChild("Secret");
+    }
+
+    ISecret masterSecret() {
+        return Objects.requireNonNull(cluster.getSecret(), "cluster secret");
+    }
+
+    ISecret appUserSecret() {
+        return appUserSecret;
+    }
+
+    DatabaseCluster cluster() {
+        return cluster;
+    }
+}

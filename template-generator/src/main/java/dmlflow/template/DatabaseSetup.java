@@ -1,0 +1,62 @@
+package dmlflow.template;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import software.constructs.Construct;
+import software.amazon.awscdk.CfnCondition;
+import software.amazon.awscdk.CustomResource;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Fn;
+
+/**
+ * {@code Custom::MlflowDatabase}: creates MLflow's databases and the least-privilege user the
+ * tasks log in with.
+ *
+ * <p>Properties: {@code Endpoint}, {@code Port}, {@code MasterSecretArn}, {@code UserSecretArn}
+ * (the secret {@code {username,password}} of the tasks' user), {@code Databases} (list). Returns
+ * {@code Username}.
+ */
+final class DatabaseSetup extends Construct {
+    static final String TYPE = "Custom::MlflowDatabase";
+    static final String HANDLER = "dmlflow.resources.database.DatabaseSetupHandler::handleRequest";
+    static final String TRACKING_DATABASE = "mlflow";
+    static final String AUTH_DATABASE = "mlflow_auth";
+
+    record Props(Network network, Database database, CustomResourceFunction.Code code, CfnCondition basicAuth) {
+        Props {
+            Objects.requireNonNull(network, "network");
+            Objects.requireNonNull(database, "database");
+            Objects.requireNonNull(code, "code");
+            Objects.requireNonNull(basicAuth, "basicAuth");
+        }
+    }
+
+    private final CustomResource resource;
+
+    DatabaseSetup(Construct scope, String id, Props props) {
+        super(scope, id);
+        CustomResourceFunction function = new CustomResourceFunction(this, "Handler", new CustomResourceFunction.Props(
+                HANDLER, "creates the MLflow databases and their user", Duration.seconds(300),
+                props.code(), props.network()));
+        function.grant(List.of("secretsmanager:GetSecretValue"),
+                List.of(props.database().masterSecret().getSecretArn(), props.database().appUserSecret().getSecretArn()));
+        props.database().allowFrom(function.securityGroup(), "MySQL from the database-setup function");
+
+        Object databases = Fn.conditionIf(props.basicAuth().getLogicalId(),
+                List.of(TRACKING_DATABASE, AUTH_DATABASE), List.of(TRACKING_DATABASE));
+        resource = function.resource("Resource", TYPE, Map.of(
+                "Endpoint", props.database().endpoint(),
+                "Port", props.database().port(),
+                "MasterSecretArn", props.database().masterSecret().getSecretArn(),
+                "UserSecretArn", props.database().appUserSecret().getSecretArn(),
+                "Databases", databases));
+        // The function answers through the NAT or the S3 endpoint, and needs the writer instance.
+        props.network().requireEgress(resource);
+        resource.getNode().addDependency(props.database().writer());
+    }
+
+    CustomResource resource() {
+        return resource;
+    }
+}

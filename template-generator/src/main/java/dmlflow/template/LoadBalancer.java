@@ -1,0 +1,175 @@
+package dmlflow.template;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import software.constructs.Construct;
+import software.amazon.awscdk.CfnCondition;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Fn;
+import software.amazon.awscdk.services.ec2.Peer;
+import software.amazon.awscdk.services.ec2.Port;
+import software.amazon.awscdk.services.ec2.SecurityGroup;
+import software.amazon.awscdk.services.ec2.SecurityGroupProps;
+import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationLoadBalancer;
+import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationLoadBalancerProps;
+import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationProtocol;
+import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationTargetGroup;
+import software.amazon.awscdk.services.elasticloadbalancingv2.ApplicationTargetGroupProps;
+import software.amazon.awscdk.services.elasticloadbalancingv2.CfnListener;
+import software.amazon.awscdk.services.elasticloadbalancingv2.CfnListenerRule;
+import software.amazon.awscdk.services.elasticloadbalancingv2.HealthCheck;
+import software.amazon.awscdk.services.elasticloadbalancingv2.TargetType;
+
+/**
+ * The internet-facing application load balancer in front of the tracking server.
+ *
+ * <p>Port 80 always listens; with a certificate, 443 serves HTTPS and 80 redirects to it, except
+ * {@code /health} and {@code /version}, which 80 keeps forwarding so the health gate can probe
+ * the server through the load balancer without a certificate that names the ALB's own DNS name.
+ */
+final class LoadBalancer extends Construct {
+    static final int SERVER_PORT = 5000;
+    static final String TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+    record Props(Network network, String allowedCidr, String certificateArn, String idleTimeoutSeconds,
+            CfnCondition hasCertificate) {
+        Props {
+            Objects.requireNonNull(network, "network");
+            Objects.requireNonNull(allowedCidr, "allowedCidr");
+            Objects.requireNonNull(certificateArn, "certificateArn");
+            Objects.requireNonNull(idleTimeoutSeconds, "idleTimeoutSeconds");
+            Objects.requireNonNull(hasCertificate, "hasCertificate");
+        }
+    }
+
+    private final ApplicationLoadBalancer alb;
+    private final SecurityGroup securityGroup;
+    private final ApplicationTargetGroup targetGroup;
+    private final CfnListener httpListener;
+    private final CfnListenerRule healthRule;
+    private final CfnCondition hasCertificate;
+
+    LoadBalancer(Construct scope, String id, Props props) {
+        super(scope, id);
+        hasCertificate = props.hasCertificate();
+        securityGroup = new SecurityGroup(this, "SecurityGroup", SecurityGroupProps.builder()
+                .vpc(props.network().vpc())
+                .description("dmlflow load balancer: HTTP and HTTPS from AllowedCidr")
+                .allowAllOutbound(false)
+                .build());
+        securityGroup.addIngressRule(Peer.ipv4(props.allowedCidr()), Port.tcp(80), "HTTP from AllowedCidr");
+        securityGroup.addIngressRule(Peer.ipv4(props.allowedCidr()), Port.tcp(443), "HTTPS from AllowedCidr");
+        // The health gate runs in the private subnets: its requests reach the load balancer from
+        // the NAT gateway's address, which AllowedCidr need not include.
+        securityGroup.addIngressRule(Peer.ipv4(Fn.join("", List.of(props.network().natPublicIp(), "/32"))),
+                Port.tcp(80), "Health gate, through the NAT gateway");
+
+        alb = new ApplicationLoadBalancer(this, "Alb", ApplicationLoadBalancerProps.builder()
+                .vpc(props.network().vpc())
+                .vpcSubnets(props.network().publicSubnets())
+                .internetFacing(true)
+                .securityGroup(securityGroup)
+                .dropInvalidHeaderFields(true)
+                .build());
+        alb.setAttribute("idle_timeout.timeout_seconds", props.idleTimeoutSeconds());
+
+        targetGroup = new ApplicationTargetGroup(this, "Targets", ApplicationTargetGroupProps.builder()
+                .vpc(props.network().vpc())
+                .port(SERVER_PORT)
+                .protocol(ApplicationProtocol.HTTP)
+                .targetType(TargetType.IP)
+                .deregistrationDelay(Duration.seconds(30))
+                .healthCheck(HealthCheck.builder()
+                        // MLflow answers /health without touching the database, so a paused
+                        // Aurora does not make targets unhealthy.
+                        .path("/health")
+                        .healthyHttpCodes("200")
+                        .interval(Duration.seconds(15))
+                        .timeout(Duration.seconds(5))
+                        .healthyThresholdCount(2)
+                        .unhealthyThresholdCount(3)
+                        .build())
+                .build());
+
+        httpListener = CfnListener.Builder.create(this, "Http")
+                .loadBalancerArn(alb.getLoadBalancerArn())
+                .port(80)
+                .protocol("HTTP")
+                .defaultActions(Fn.conditionIf(hasCertificate.getLogicalId(),
+                        List.of(redirectToHttps()), List.of(forward())))
+                .build();
+        healthRule = CfnListenerRule.Builder.create(this, "HealthOverHttp")
+                .listenerArn(httpListener.getRef())
+                .priority(1)
+                .conditions(List.of(CfnListenerRule.RuleConditionProperty.builder()
+                        .field("path-pattern")
+                        .pathPatternConfig(CfnListenerRule.PathPatternConfigProperty.builder()
+                                .values(List.of("/health", "/version"))
+                                .build())
+                        .build()))
+                .actions(List.of(CfnListenerRule.ActionProperty.builder()
+                        .type("forward")
+                        .targetGroupArn(targetGroup.getTargetGroupArn())
+                        .build()))
+                .build();
+        CfnListener https = CfnListener.Builder.create(this, "Https")
+                .loadBalancerArn(alb.getLoadBalancerArn())
+                .port(443)
+                .protocol("HTTPS")
+                .sslPolicy(TLS_POLICY)
+                .certificates(List.of(CfnListener.CertificateProperty.builder()
+                        .certificateArn(props.certificateArn())
+                        .build()))
+                .defaultActions(List.of(CfnListener.ActionProperty.builder()
+                        .type("forward")
+                        .targetGroupArn(targetGroup.getTargetGroupArn())
+                        .build()))
+                .build();
+        https.getCfnOptions().setCondition(hasCertificate);
+    }
+
+    /** Raw CloudFormation (PascalCase keys): it sits inside an Fn::If, where CDK does not map struct fields. */
+    private Map<String, Object> forward() {
+        return Json.object("Type", "forward", "TargetGroupArn", targetGroup.getTargetGroupArn());
+    }
+
+    private static Map<String, Object> redirectToHttps() {
+        return Json.object("Type", "redirect", "RedirectConfig",
+                Json.object("Protocol", "HTTPS", "Port", "443", "StatusCode", "HTTP_301"));
+    }
+
+    ApplicationLoadBalancer albConstruct() {
+        return alb;
+    }
+
+    SecurityGroup securityGroup() {
+        return securityGroup;
+    }
+
+    ApplicationTargetGroup targetGroup() {
+        return targetGroup;
+    }
+
+    String dnsName() {
+        return alb.getLoadBalancerDnsName();
+    }
+
+    /** The scheme clients use: https with a certificate, http without. */
+    String scheme() {
+        return Fn.conditionIf(hasCertificate.getLogicalId(), "https", "http").toString();
+    }
+
+    /** Where the health gate probes /health and /version: through the ALB, over port 80. */
+    String probeUrl() {
+        return "http://" + dnsName();
+    }
+
+    /**
+     * What must exist before targets can register: the target group is attached to the load
+     * balancer through the port-80 listener and its health rule in every configuration.
+     */
+    List<Construct> listeners() {
+        return List.of(httpListener, healthRule);
+    }
+}

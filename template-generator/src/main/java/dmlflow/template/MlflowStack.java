@@ -1,0 +1,103 @@
+package dmlflow.template;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import software.constructs.Construct;
+import software.amazon.awscdk.CfnElement;
+import software.amazon.awscdk.CfnOutput;
+import software.amazon.awscdk.CfnOutputProps;
+import software.amazon.awscdk.Fn;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+
+/** The whole MLflow deployment: parameters in, constructs wired, outputs out. */
+public final class MlflowStack extends Stack {
+    static final String DESCRIPTION = "dmlflow: a production MLflow tracking server (ECS Fargate, Aurora"
+            + " MySQL Serverless v2, S3 artifacts served through the server, basic auth)";
+
+    /** Logical id to construct path: CDK asks for an element's id more than once. */
+    private final Map<String, String> logicalIds = new HashMap<>();
+
+    public MlflowStack(Construct scope, String id, StackProps props) {
+        super(scope, id, props);
+        getTemplateOptions().setTemplateFormatVersion("2010-09-09");
+        StackParameters p = new StackParameters(this);
+        getTemplateOptions().setMetadata(Map.of("AWS::CloudFormation::Interface", p.consoleInterface()));
+        FargateSizes.addRules(this, p.taskCpu, p.taskMemory);
+
+        Network network = new Network(this, "Network", new Network.Props(p.vpcCidr.getValueAsString()));
+        ArtifactStore artifacts = new ArtifactStore(this, "Artifacts", new ArtifactStore.Props(30));
+        Database database = new Database(this, "Database", new Database.Props(network,
+                p.engineVersion.getValueAsString(), p.dbMinCapacity.getValueAsNumber(),
+                p.dbMaxCapacity.getValueAsNumber(), p.dbBackupRetentionDays.getValueAsString(),
+                p.dbDeletionProtection.getValueAsString()));
+        ServerSecrets secrets = new ServerSecrets(this, "ServerSecrets");
+        LoadBalancer loadBalancer = new LoadBalancer(this, "LoadBalancer", new LoadBalancer.Props(network,
+                p.allowedCidr.getValueAsString(), p.certificateArn.getValueAsString(),
+                p.idleTimeoutSeconds.getValueAsString(), p.hasCertificate));
+        String allowedHosts = Fn.conditionIf(p.hasDomainName.getLogicalId(),
+                Fn.join(",", List.of(loadBalancer.dnsName(), p.domainName.getValueAsString())),
+                loadBalancer.dnsName()).toString();
+        TrackingService service = new TrackingService(this, "Tracking", new TrackingService.Props(network,
+                loadBalancer, database, artifacts, secrets, p.image.getValueAsString(),
+                p.taskCpu.getValueAsNumber(), p.taskMemory.getValueAsNumber(), p.ephemeralStorage.getValueAsNumber(),
+                p.workers.getValueAsString(), p.desiredTaskCount.getValueAsNumber(), p.minTaskCount.getValueAsNumber(),
+                p.maxTaskCount.getValueAsNumber(), p.cpuTargetPercent.getValueAsNumber(),
+                p.logRetentionDays.getValueAsNumber(), p.authMode.getValueAsString(),
+                p.defaultPermission.getValueAsString(), allowedHosts, p.idleTimeoutSeconds.getValueAsString()));
+
+        CustomResourceFunction.Code code = new CustomResourceFunction.Code(p.codeBucket.getValueAsString(),
+                p.codeKey.getValueAsString(), p.logRetentionDays.getValueAsNumber());
+        DatabaseSetup databaseSetup = new DatabaseSetup(this, "DatabaseSetup",
+                new DatabaseSetup.Props(network, database, code, p.basicAuth));
+        SchemaMigration schema = new SchemaMigration(this, "SchemaMigration",
+                new SchemaMigration.Props(network, service, databaseSetup, p.image.getValueAsString(), code));
+        HealthGate health = new HealthGate(this, "HealthGate", new HealthGate.Props(network, loadBalancer,
+                service, schema, p.healthTimeoutSeconds.getValueAsString(), code));
+
+        String host = Fn.conditionIf(p.hasDomainName.getLogicalId(), p.domainName.getValueAsString(),
+                loadBalancer.dnsName()).toString();
+        output("TrackingUri", "MLflow tracking URI: set MLFLOW_TRACKING_URI to this",
+                Fn.join("", List.of(loadBalancer.scheme(), "://", host)));
+        output("LoadBalancerDnsName", "DNS name of the load balancer: point DomainName's CNAME or alias here",
+                loadBalancer.dnsName());
+        output("MlflowVersion", "MLflow version the tracking server reported when the stack last changed",
+                health.mlflowVersion());
+        output("AdminUsername", "basic-auth admin user", ServerSecrets.ADMIN_USERNAME);
+        output("AdminSecretArn", "Secrets Manager secret holding the admin password (read it with"
+                + " aws secretsmanager get-secret-value)", secrets.adminPassword().getSecretArn());
+        output("ArtifactBucket", "S3 bucket of the artifacts (kept when the stack is deleted)", artifacts.bucketName());
+        output("DatabaseEndpoint", "Aurora cluster endpoint (reachable from inside the VPC only)", database.endpoint());
+        output("LogGroup", "CloudWatch log group of the tracking server", service.logGroup().getLogGroupName());
+        output("ClusterName", "ECS cluster", service.clusterName());
+        output("ServiceName", "ECS service of the tracking server", service.serviceName());
+
+        SecurityReview.apply(this, network, loadBalancer, artifacts, database, secrets, service);
+    }
+
+    private void output(String id, String description, String value) {
+        new CfnOutput(this, id, CfnOutputProps.builder().description(description).value(value).build());
+    }
+
+    /** Readable logical ids from the construct path ("Network/Vpc/PublicSubnet1/Subnet" → NetworkVpcPublicSubnet1Subnet). */
+    @Override
+    protected String allocateLogicalId(CfnElement element) {
+        List<String> names = element.getNode().getScopes().stream()
+                .skip(2) // the app and this stack
+                .map(scope -> scope.getNode().getId())
+                .filter(id -> !id.equals("Resource") && !id.equals("Default"))
+                .toList();
+        String logicalId = String.join("", names).replaceAll("[^A-Za-z0-9]", "");
+        if (logicalId.isEmpty()) {
+            logicalId = element.getNode().getId().replaceAll("[^A-Za-z0-9]", "");
+        }
+        String path = element.getNode().getPath();
+        String previous = logicalIds.putIfAbsent(logicalId, path);
+        if (previous != null && !previous.equals(path)) {
+            throw new IllegalStateException("two resources would share the logical id " + logicalId
+                    + ": " + previous + " and " + path);
+        }
+        return logicalId;
+    }
+}

@@ -1,0 +1,68 @@
+package dmlflow.template;
+
+import java.util.List;
+import io.github.cdklabs.cdknag.NagPackSuppression;
+import io.github.cdklabs.cdknag.NagSuppressions;
+import software.constructs.IConstruct;
+
+/**
+ * cdk-nag AwsSolutions findings that dmlflow accepts, each with the reason a reviewer needs.
+ * Anything not listed here fails the synthesis.
+ */
+final class SecurityReview {
+    private SecurityReview() {
+    }
+
+    static void apply(MlflowStack stack, Network network, LoadBalancer loadBalancer, ArtifactStore artifacts,
+            Database database, ServerSecrets secrets, TrackingService service) {
+        suppress(network.vpc(), "AwsSolutions-VPC7",
+                "Flow logs cost per GB and hold nothing MLflow needs; turn them on in the account if required.");
+        suppress(loadBalancer.albConstruct(), "AwsSolutions-ELB2",
+                "ALB access logs need a separate log bucket with an ELB-specific policy; the tracking server"
+                        + " logs every request to CloudWatch already.");
+        suppress(artifacts.bucket(), "AwsSolutions-S1",
+                "Server access logs would need a second bucket; only the tracking server's role touches this"
+                        + " bucket, and CloudTrail records its API calls.");
+        suppress(database.cluster(), "AwsSolutions-RDS6",
+                "MLflow connects through SQLAlchemy with a password; IAM tokens expire after 15 minutes and"
+                        + " MLflow cannot refresh them.");
+        suppress(database.cluster(), "AwsSolutions-RDS10",
+                "Deletion protection is the DatabaseDeletionProtection parameter; the cluster's Snapshot"
+                        + " deletion policy keeps the data either way.");
+        suppress(database.cluster(), "AwsSolutions-RDS11",
+                "The database sits in isolated subnets and admits only two security groups; a non-default"
+                        + " port would add nothing.");
+        suppress(database.cluster(), "AwsSolutions-RDS14",
+                "Backtrack is not supported on Aurora Serverless v2; automated backups give point-in-time"
+                        + " restore.");
+        for (IConstruct secret : List.of(database.generatedMasterSecret(), database.appUserSecret(),
+                secrets.adminPassword(), secrets.flaskSecretKey())) {
+            suppress(secret, "AwsSolutions-SMG4",
+                    "Rotation needs a rotation Lambda; the database-setup resource re-applies the user's"
+                            + " password on every stack update, so rotating is: change the secret, update the"
+                            + " stack (README, Operations).");
+        }
+        suppress(service.cluster(), "AwsSolutions-ECS4",
+                "Container Insights is billed per metric; the service's CPU and memory metrics and the load"
+                        + " balancer's metrics are there without it.");
+        suppress(service.taskDefinition(), "AwsSolutions-ECS2",
+                "The environment carries only settings (host names, database names, worker counts); every"
+                        + " secret comes from Secrets Manager through the container's secrets.");
+        allowWildcards(service.taskRole(), "The artifact store is every object under the artifact"
+                + " prefix; MLflow names the objects.", List.of("Resource::<ArtifactsBucket.Arn>/artifacts/*"));
+    }
+
+    /** Suppresses a finding on one resource: the construct's own CloudFormation resource. */
+    static void suppress(IConstruct construct, String rule, String reason) {
+        IConstruct target = construct.getNode().getDefaultChild() != null
+                ? construct.getNode().getDefaultChild() : construct;
+        NagSuppressions.addResourceSuppressions(target,
+                List.of(NagPackSuppression.builder().id(rule).reason(reason).build()), false);
+    }
+
+    /** Accepts named IAM5 wildcard findings on a role's policy. */
+    static void allowWildcards(IConstruct role, String reason, List<String> findings) {
+        NagSuppressions.addResourceSuppressions(role, List.of(NagPackSuppression.builder()
+                .id("AwsSolutions-IAM5").reason(reason).appliesTo(List.copyOf(findings)).build()), true);
+    }
+}

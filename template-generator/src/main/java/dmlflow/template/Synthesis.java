@@ -1,0 +1,114 @@
+package dmlflow.template;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import io.github.cdklabs.cdknag.AwsSolutionsChecks;
+import io.github.cdklabs.cdknag.NagPackProps;
+import software.amazon.awscdk.App;
+import software.amazon.awscdk.AppProps;
+import software.amazon.awscdk.Aspects;
+import software.amazon.awscdk.BootstraplessSynthesizer;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.StackProps;
+import software.amazon.awscdk.cxapi.CloudAssembly;
+import software.amazon.awscdk.cxapi.CloudFormationStackArtifact;
+
+/**
+ * One synthesis of dmlflow's templates, checked by cdk-nag's AwsSolutions pack: a finding that
+ * is neither fixed nor suppressed with a reason fails it.
+ */
+public final class Synthesis {
+    public static final String MLFLOW_STACK = "mlflow";
+
+    private final Map<String, JsonNode> templates;
+
+    private Synthesis(Map<String, JsonNode> templates) {
+        this.templates = templates;
+    }
+
+    public static Synthesis run() {
+        return run(app -> new MlflowStack(app, MLFLOW_STACK, StackProps.builder()
+                .synthesizer(new BootstraplessSynthesizer())
+                .description(MlflowStack.DESCRIPTION)
+                .build()));
+    }
+
+    /** Synthesizes the stack the factory adds to a fresh app; its name is the template's name. */
+    static Synthesis run(Function<App, Stack> stackFactory) {
+        Path outdir = temporaryDirectory();
+        try {
+            App app = new App(AppProps.builder()
+                    .outdir(outdir.toString())
+                    .analyticsReporting(false)
+                    .context(FeatureFlags.context())
+                    .build());
+            Stack stack = stackFactory.apply(app);
+            Aspects.of(app).add(new AwsSolutionsChecks(NagPackProps.builder().verbose(true).build()));
+            CloudAssembly assembly = app.synth();
+            CloudFormationStackArtifact artifact = assembly.getStackByName(stack.getStackName());
+            failOnErrors(artifact);
+            ObjectMapper json = new ObjectMapper();
+            Map<String, JsonNode> templates = new TreeMap<>();
+            templates.put(stack.getStackName(), json.readTree(outdir.resolve(artifact.getTemplateFile()).toFile()));
+            return new Synthesis(templates);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the synthesized template", e);
+        } finally {
+            deleteRecursively(outdir);
+        }
+    }
+
+    private static void failOnErrors(CloudFormationStackArtifact artifact) {
+        List<String> errors = artifact.getMessages().stream()
+                .filter(m -> m.getLevel() == software.amazon.awscdk.cxapi.SynthesisMessageLevel.ERROR)
+                .map(m -> m.getId() + ": " + m.getEntry().getData())
+                .sorted()
+                .toList();
+        if (!errors.isEmpty()) {
+            throw new IllegalStateException("synthesis found " + errors.size() + " error(s):\n  "
+                    + String.join("\n  ", errors));
+        }
+    }
+
+    /** The synthesized template of a stack, as CloudFormation JSON. */
+    public JsonNode template(String stack) {
+        JsonNode template = templates.get(stack);
+        if (template == null) {
+            throw new IllegalArgumentException("no stack " + stack + "; there are " + templates.keySet());
+        }
+        return template;
+    }
+
+    public void writeTo(Path directory) throws IOException {
+        Files.createDirectories(directory);
+        for (Map.Entry<String, JsonNode> entry : templates.entrySet()) {
+            Files.writeString(directory.resolve(entry.getKey() + ".yaml"), TemplateYaml.write(entry.getValue()));
+        }
+    }
+
+    private static Path temporaryDirectory() {
+        try {
+            return Files.createTempDirectory("dmlflow-synth");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create a directory to synthesize into", e);
+        }
+    }
+
+    private static void deleteRecursively(Path directory) {
+        try (Stream<Path> paths = Files.walk(directory)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot clean up " + directory, e);
+        }
+    }
+}

@@ -1,0 +1,274 @@
+package dmlflow.template;
+
+import static dmlflow.template.Templates.dependsOn;
+import static dmlflow.template.Templates.mlflow;
+import static dmlflow.template.Templates.ofType;
+import static dmlflow.template.Templates.references;
+import static dmlflow.template.Templates.resource;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** What the template must guarantee, whatever CDK's defaults do. */
+class StackIntentTest {
+    private static final String OPEN_TO_THE_WORLD = "0.0.0.0/0";
+
+    @Nested
+    class Reachability {
+        @Test
+        void theDatabaseLivesInIsolatedSubnetsWithoutARouteOut() {
+            JsonNode subnetGroup = resource("DatabaseClusterSubnets").path("Properties").path("SubnetIds");
+            assertThat(references(subnetGroup)).containsExactlyInAnyOrder(
+                    "NetworkVpcIsolatedSubnet1Subnet", "NetworkVpcIsolatedSubnet2Subnet");
+            for (Map.Entry<String, JsonNode> route : ofType("AWS::EC2::Route")) {
+                assertThat(references(route.getValue().path("Properties").path("RouteTableId")))
+                        .as("route %s", route.getKey())
+                        .noneMatch(id -> id.startsWith("NetworkVpcIsolated"));
+            }
+        }
+
+        @Test
+        void theDatabaseAdmitsOnlyTheTasksAndTheSetupFunction() {
+            List<String> peers = new ArrayList<>();
+            for (Map.Entry<String, JsonNode> ingress : ofType("AWS::EC2::SecurityGroupIngress")) {
+                JsonNode properties = ingress.getValue().path("Properties");
+                if (references(properties.path("GroupId")).contains("DatabaseClusterSecurityGroup")) {
+                    assertThat(properties.has("CidrIp")).as("%s opens the database to an address range", ingress.getKey()).isFalse();
+                    peers.addAll(references(properties.path("SourceSecurityGroupId")));
+                }
+            }
+            assertThat(peers).containsExactlyInAnyOrder("TrackingSecurityGroup", "DatabaseSetupHandlerSecurityGroup");
+            assertThat(resource("DatabaseClusterSecurityGroup").path("Properties").path("SecurityGroupIngress").isMissingNode()).isTrue();
+            assertThat(resource("DatabaseClusterWriter").path("Properties").path("PubliclyAccessible").asBoolean()).isFalse();
+        }
+
+        @Test
+        void theTasksHaveNoPublicAddressAndAdmitOnlyTheLoadBalancer() {
+            JsonNode network = resource("TrackingServiceService").path("Properties")
+                    .path("NetworkConfiguration").path("AwsvpcConfiguration");
+            assertThat(network.path("AssignPublicIp").asText()).isEqualTo("DISABLED");
+            assertThat(references(network.path("Subnets")))
+                    .containsExactlyInAnyOrder("NetworkVpcPrivateSubnet1Subnet", "NetworkVpcPrivateSubnet2Subnet");
+
+            JsonNode inline = resource("TrackingSecurityGroup").path("Properties").path("SecurityGroupIngress");
+            assertThat(inline.isMissingNode() || inline.isEmpty()).isTrue();
+            List<String> peers = new ArrayList<>();
+            for (Map.Entry<String, JsonNode> ingress : ofType("AWS::EC2::SecurityGroupIngress")) {
+                JsonNode properties = ingress.getValue().path("Properties");
+                if (references(properties.path("GroupId")).contains("TrackingSecurityGroup")) {
+                    assertThat(properties.has("CidrIp")).isFalse();
+                    peers.addAll(references(properties.path("SourceSecurityGroupId")));
+                }
+            }
+            assertThat(peers).containsExactly("LoadBalancerSecurityGroup");
+        }
+
+        @Test
+        void onlyTheLoadBalancerListensToTheInternetAndOnlyFromAllowedCidr() {
+            for (Map.Entry<String, JsonNode> group : ofType("AWS::EC2::SecurityGroup")) {
+                for (JsonNode rule : group.getValue().path("Properties").path("SecurityGroupIngress")) {
+                    assertThat(group.getKey()).isEqualTo("LoadBalancerSecurityGroup");
+                    assertThat(rule.path("CidrIp").asText()).as("no literal open range").isNotEqualTo(OPEN_TO_THE_WORLD);
+                }
+            }
+            assertThat(resource("LoadBalancerAlb").path("Properties").path("Scheme").asText()).isEqualTo("internet-facing");
+        }
+
+        @Test
+        void theHealthGateReachesTheLoadBalancerWhateverAllowedCidrIs() {
+            List<String> sources = new ArrayList<>();
+            for (JsonNode rule : resource("LoadBalancerSecurityGroup").path("Properties").path("SecurityGroupIngress")) {
+                if (rule.path("FromPort").asInt() == 80) {
+                    sources.addAll(references(rule.path("CidrIp")));
+                }
+            }
+            assertThat(sources).contains("AllowedCidr", "NetworkNatAddress");
+            assertThat(resource("HealthGateHandlerFunction").path("Properties").path("VpcConfig").isObject()).isTrue();
+        }
+    }
+
+    @Nested
+    class Permissions {
+        @Test
+        void theTaskRoleTouchesTheArtifactBucketAndNothingElse() {
+            JsonNode statements = resource("TrackingTaskRoleDefaultPolicy").path("Properties")
+                    .path("PolicyDocument").path("Statement");
+            assertThat(statements).isNotEmpty();
+            for (JsonNode statement : statements) {
+                for (JsonNode action : statement.path("Action").isArray() ? statement.path("Action") : List.of(statement.path("Action"))) {
+                    assertThat(action.asText()).startsWith("s3:").doesNotContain("*");
+                }
+                assertThat(references(statement.path("Resource"))).containsOnly("ArtifactsBucket");
+            }
+        }
+
+        @Test
+        void noPolicyGrantsAWildcardAction() {
+            for (Map.Entry<String, JsonNode> policy : ofType("AWS::IAM::Policy")) {
+                for (JsonNode statement : policy.getValue().path("Properties").path("PolicyDocument").path("Statement")) {
+                    assertThat(statement.path("Action").toString()).as(policy.getKey()).doesNotContain(":*\"", "\"*\"");
+                }
+            }
+            for (Map.Entry<String, JsonNode> role : ofType("AWS::IAM::Role")) {
+                assertThat(role.getValue().path("Properties").has("ManagedPolicyArns")).as(role.getKey()).isFalse();
+            }
+        }
+    }
+
+    @Nested
+    class Secrets {
+        @Test
+        void everySecretIsGeneratedByAwsNotWrittenInTheTemplate() {
+            List<Map.Entry<String, JsonNode>> secrets = ofType("AWS::SecretsManager::Secret");
+            assertThat(secrets).hasSize(4);
+            for (Map.Entry<String, JsonNode> secret : secrets) {
+                JsonNode properties = secret.getValue().path("Properties");
+                assertThat(properties.has("SecretString")).as(secret.getKey()).isFalse();
+                assertThat(properties.has("GenerateSecretString")).as(secret.getKey()).isTrue();
+            }
+            // Dynamic references resolve inside CloudFormation; only the cluster's master login may use one.
+            Templates.mlflow().path("Resources").fields().forEachRemaining(r -> {
+                if (!r.getKey().equals("DatabaseCluster")) {
+                    assertThat(r.getValue().toString()).as(r.getKey()).doesNotContain("{{resolve:secretsmanager");
+                }
+            });
+        }
+
+        @Test
+        void theContainerGetsCredentialsOnlyThroughEcsSecrets() {
+            JsonNode container = resource("TrackingTask").path("Properties").path("ContainerDefinitions").get(0);
+            for (JsonNode variable : container.path("Environment")) {
+                assertThat(variable.path("Name").asText()).doesNotContain("PASSWORD", "SECRET");
+            }
+            List<String> secretNames = new ArrayList<>();
+            container.path("Secrets").forEach(s -> secretNames.add(s.path("Name").asText()));
+            assertThat(secretNames).containsExactlyInAnyOrder("DMLFLOW_DB_USERNAME", "DMLFLOW_DB_PASSWORD",
+                    "DMLFLOW_ADMIN_PASSWORD", "MLFLOW_FLASK_SERVER_SECRET_KEY");
+        }
+    }
+
+    @Nested
+    class Data {
+        @Test
+        void theArtifactBucketOutlivesDeletionAndReplacement() {
+            assertThat(resource("ArtifactsBucket").path("DeletionPolicy").asText()).isEqualTo("Retain");
+            assertThat(resource("ArtifactsBucket").path("UpdateReplacePolicy").asText()).isEqualTo("Retain");
+        }
+
+        @Test
+        void theDatabaseLeavesASnapshotOnDeletionAndReplacement() {
+            assertThat(resource("DatabaseCluster").path("DeletionPolicy").asText()).isEqualTo("Snapshot");
+            assertThat(resource("DatabaseCluster").path("UpdateReplacePolicy").asText()).isEqualTo("Snapshot");
+            assertThat(resource("DatabaseCluster").path("Properties").path("StorageEncrypted").asBoolean()).isTrue();
+        }
+
+        @Test
+        void theArtifactBucketIsPrivateEncryptedVersionedAndTlsOnly() {
+            JsonNode bucket = resource("ArtifactsBucket").path("Properties");
+            JsonNode block = bucket.path("PublicAccessBlockConfiguration");
+            assertThat(List.of("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"))
+                    .allMatch(flag -> block.path(flag).asBoolean());
+            assertThat(bucket.path("VersioningConfiguration").path("Status").asText()).isEqualTo("Enabled");
+            assertThat(bucket.path("BucketEncryption").isObject()).isTrue();
+            assertThat(resource("ArtifactsBucketPolicy").toString()).contains("aws:SecureTransport");
+        }
+
+        @Test
+        void mlflowServesArtifactsItselfAndNeverHandsOutS3Locations() {
+            String script = StartScriptTest.scriptFromTemplate();
+            assertThat(script).contains("--serve-artifacts", "--artifacts-destination");
+            assertThat(script).doesNotContain("--default-artifact-root");
+        }
+    }
+
+    @Nested
+    class Ordering {
+        @Test
+        void theServiceStartsOnlyAfterTheSchemaIsUpToDate() {
+            assertThat(dependsOn("TrackingServiceService")).contains("SchemaMigration");
+            assertThat(dependsOn("SchemaMigration")).contains("DatabaseSetup");
+        }
+
+        @Test
+        void theHealthGateWatchesTheServiceWhileItIsBeingMade() {
+            JsonNode gate = resource("HealthGate");
+            assertThat(dependsOn("HealthGate")).doesNotContain("TrackingServiceService");
+            assertThat(references(gate.path("Properties"))).doesNotContain("TrackingServiceService");
+            assertThat(dependsOn("HealthGate")).contains("SchemaMigration");
+            assertThat(gate.path("Properties").path("Service"))
+                    .isEqualTo(resource("TrackingServiceService").path("Properties").path("ServiceName"));
+            assertThat(references(gate.path("Properties").path("TaskDefinition"))).containsExactly("TrackingTask");
+        }
+
+        @Test
+        void customResourcesOutliveTheNetworkPathTheyAnswerThrough() {
+            for (String id : List.of("DatabaseSetup", "SchemaMigration", "HealthGate")) {
+                assertThat(dependsOn(id)).as(id).contains("NetworkVpcPrivateSubnet1DefaultRoute",
+                        "NetworkVpcPrivateSubnet2DefaultRoute", "NetworkVpcS3");
+            }
+        }
+
+        @Test
+        void everyCustomResourceWaitsOnlyAMinuteLongerThanItsFunctionRuns() {
+            for (String type : List.of(DatabaseSetup.TYPE, SchemaMigration.TYPE, HealthGate.TYPE)) {
+                Map.Entry<String, JsonNode> custom = ofType(type).get(0);
+                String function = references(custom.getValue().path("Properties").path("ServiceToken")).get(0);
+                int timeout = resource(function).path("Properties").path("Timeout").asInt();
+                assertThat(custom.getValue().path("Properties").path("ServiceTimeout").asInt())
+                        .as(type).isEqualTo(timeout + 60);
+            }
+        }
+
+        @Test
+        void healthWaitFitsInsideTheGateFunctionsDeadline() {
+            int maxWait = mlflow().path("Parameters").path("HealthCheckTimeoutSeconds").path("MaxValue").asInt();
+            assertThat(maxWait).isLessThan(resource("HealthGateHandlerFunction").path("Properties").path("Timeout").asInt());
+        }
+    }
+
+    @Nested
+    class Server {
+        @Test
+        void theLoadBalancerOutwaitsNeitherUvicornNorLargeUploads() {
+            JsonNode attributes = resource("LoadBalancerAlb").path("Properties").path("LoadBalancerAttributes");
+            boolean idleTimeoutFromParameter = false;
+            for (JsonNode attribute : attributes) {
+                if (attribute.path("Key").asText().equals("idle_timeout.timeout_seconds")) {
+                    idleTimeoutFromParameter = references(attribute.path("Value")).contains("IdleTimeoutSeconds");
+                }
+            }
+            assertThat(idleTimeoutFromParameter).isTrue();
+            assertThat(resource("TrackingTask").toString()).contains("DMLFLOW_IDLE_TIMEOUT");
+        }
+
+        @Test
+        void httpsIsConditionalAndRedirectsPortEightyButKeepsHealthOpen() {
+            assertThat(resource("LoadBalancerHttps").path("Condition").asText()).isEqualTo("HasCertificate");
+            assertThat(resource("LoadBalancerHttp").path("Properties").path("DefaultActions").path("Fn::If").get(0).asText())
+                    .isEqualTo("HasCertificate");
+            assertThat(resource("LoadBalancerHealthOverHttp").toString()).contains("/health", "/version");
+            assertThat(resource("LoadBalancerTargets").path("Properties").path("HealthCheckPath").asText()).isEqualTo("/health");
+        }
+
+        @Test
+        void aCrashLoopingDeploymentRollsBack() {
+            JsonNode breaker = resource("TrackingServiceService").path("Properties")
+                    .path("DeploymentConfiguration").path("DeploymentCircuitBreaker");
+            assertThat(breaker.path("Enable").asBoolean()).isTrue();
+            assertThat(breaker.path("Rollback").asBoolean()).isTrue();
+        }
+
+        @Test
+        void theDatabaseMayPauseAndTheServerHoldsNoIdleConnections() {
+            assertThat(resource("DatabaseParameters").toString()).contains("log_bin_trust_function_creators");
+            assertThat(references(resource("DatabaseCluster").path("Properties").path("ServerlessV2ScalingConfiguration")))
+                    .contains("DatabaseMinCapacity", "DatabaseMaxCapacity");
+            assertThat(resource("TrackingTask").toString()).contains("MLFLOW_SQLALCHEMYSTORE_POOLCLASS", "NullPool");
+        }
+    }
+}

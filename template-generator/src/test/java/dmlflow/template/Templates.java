@@ -1,0 +1,78 @@
+package dmlflow.template;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/** The freshly synthesized mlflow template, made once per test run, and ways to look into it. */
+final class Templates {
+    private static Synthesis synthesis;
+
+    private Templates() {
+    }
+
+    static synchronized Synthesis synthesis() {
+        if (synthesis == null) {
+            synthesis = Synthesis.run();
+        }
+        return synthesis;
+    }
+
+    static JsonNode mlflow() {
+        return synthesis().template(Synthesis.MLFLOW_STACK);
+    }
+
+    static JsonNode resource(String logicalId) {
+        JsonNode resource = mlflow().path("Resources").path(logicalId);
+        if (resource.isMissingNode()) {
+            throw new AssertionError("the template has no resource " + logicalId);
+        }
+        return resource;
+    }
+
+    static List<Map.Entry<String, JsonNode>> ofType(String type) {
+        List<Map.Entry<String, JsonNode>> found = new ArrayList<>();
+        Iterator<Map.Entry<String, JsonNode>> fields = mlflow().path("Resources").fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> entry = fields.next();
+            if (entry.getValue().path("Type").asText().equals(type)) {
+                found.add(entry);
+            }
+        }
+        return found;
+    }
+
+    static List<String> dependsOn(String logicalId) {
+        List<String> ids = new ArrayList<>();
+        resource(logicalId).path("DependsOn").forEach(id -> ids.add(id.asText()));
+        return ids;
+    }
+
+    /** Every logical id that a value refers to, through Ref or Fn::GetAtt, at any depth. */
+    static List<String> references(JsonNode value) {
+        List<String> ids = new ArrayList<>();
+        collectReferences(value, ids);
+        return ids;
+    }
+
+    private static void collectReferences(JsonNode value, List<String> ids) {
+        if (value.isObject()) {
+            if (value.has("Ref")) {
+                ids.add(value.get("Ref").asText());
+            }
+            if (value.has("Fn::GetAtt")) {
+                ids.add(value.get("Fn::GetAtt").get(0).asText());
+            }
+            value.forEach(child -> collectReferences(child, ids));
+        } else if (value.isArray()) {
+            value.forEach(child -> collectReferences(child, ids));
+        }
+    }
+
+    static Path repositoryRoot() {
+        return Path.of(System.getProperty("dmlflow.root", "..")).toAbsolutePath().normalize();
+    }
+}

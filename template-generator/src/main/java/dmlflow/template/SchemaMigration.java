@@ -42,7 +42,11 @@ final class SchemaMigration extends Construct {
                 TrackingService.NAG_TASK_DEFINITION_FAMILY,
                 Map.of("ArnEquals", Map.of("ecs:cluster", service.clusterArn())),
                 "RunTask names a revision of our task family; each stack update makes a new revision.");
-        function.grantUnscoped(List.of("ecs:DescribeTasks", "ecs:StopTask"), service.taskArnPattern(),
+        function.grantUnscoped(List.of("ecs:ListTasks"), "*",
+                Map.of("ArnEquals", Map.of("ecs:cluster", service.clusterArn())),
+                "ListTasks takes no resource; the condition limits it to our cluster. A retried request"
+                        + " finds the migration its first attempt started.");
+        function.grantUnscoped(List.of("ecs:DescribeTasks"), service.taskArnPattern(),
                 TrackingService.NAG_TASKS, null, "ECS makes the task ids at run time; the pattern names our cluster.");
         function.grant(List.of("iam:PassRole"), service.passableRoleArns(),
                 Map.of("StringEquals", Map.of("iam:PassedToService", "ecs-tasks.amazonaws.com")));

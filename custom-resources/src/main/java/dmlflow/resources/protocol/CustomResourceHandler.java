@@ -84,8 +84,10 @@ public abstract class CustomResourceHandler<P> implements RequestStreamHandler {
             throw new IOException("cannot answer CloudFormation: " + Reasons.of(e), e);
         }
 
-        Deadline verbDeadline = new Deadline(clock, lambdaDeadline.minus(reserve(started, lambdaDeadline)));
-        Answer answer = decide(envelope, verbDeadline, started);
+        Duration reserve = reserve(started, lambdaDeadline);
+        Deadline verbDeadline = new Deadline(clock, lambdaDeadline.minus(reserve));
+        // A verb that watches its deadline gets a moment to fail with its own, better words.
+        Answer answer = decide(envelope, verbDeadline, reserve.dividedBy(4), started);
         byte[] body = answer.body(envelope, context.getLogStreamName());
         boolean delivered = sender.send(envelope.responseUrl(), body, lambdaDeadline, log);
         log.log(summary(envelope, answer, delivered ? answer.status().name() : "UNDELIVERED " + answer.status(),
@@ -96,7 +98,7 @@ public abstract class CustomResourceHandler<P> implements RequestStreamHandler {
         }
     }
 
-    private Answer decide(Envelope envelope, Deadline deadline, Instant started) {
+    private Answer decide(Envelope envelope, Deadline deadline, Duration grace, Instant started) {
         String keptId = envelope.physicalResourceId() != null ? envelope.physicalResourceId()
                 : FAILED_CREATE_PREFIX + envelope.requestId();
         RequestType type;
@@ -133,7 +135,7 @@ public abstract class CustomResourceHandler<P> implements RequestStreamHandler {
             });
             Outcome outcome;
             try {
-                outcome = verb.get(Math.max(1, deadline.remaining().toMillis()), TimeUnit.MILLISECONDS);
+                outcome = verb.get(deadline.remaining().plus(grace).toMillis() + 1, TimeUnit.MILLISECONDS);
             } catch (TimeoutException e) {
                 verb.cancel(true);
                 return Answer.failed(keptId(type, request), "timed out after "

@@ -224,4 +224,9 @@ class DatabaseSetupHandlerTest {
             assertThat(names).containsExactly("kept");
         }
     }
+
+    @Test
+    void theTemplateSendsWhatThisHandlerReads() throws Exception {
+        dmlflow.resources.testing.TemplateContract.assertServedBy(DatabaseSetupProperties.TYPE, DatabaseSetupHandler.class, DatabaseSetupProperties.NAMES);
+    }
 }

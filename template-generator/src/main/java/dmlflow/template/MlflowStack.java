@@ -1,23 +1,17 @@
 package dmlflow.template;
 
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import software.constructs.Construct;
-import software.amazon.awscdk.CfnElement;
 import software.amazon.awscdk.CfnOutput;
 import software.amazon.awscdk.CfnOutputProps;
 import software.amazon.awscdk.Fn;
-import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 
 /** The whole MLflow deployment: parameters in, constructs wired, outputs out. */
-public final class MlflowStack extends Stack {
+public final class MlflowStack extends ReadableIdsStack {
     static final String DESCRIPTION = "dmlflow: a production MLflow tracking server (ECS Fargate, Aurora"
             + " MySQL Serverless v2, S3 artifacts served through the server, basic auth)";
-
-    /** Logical id to construct path: CDK asks for an element's id more than once. */
-    private final Map<String, String> logicalIds = new HashMap<>();
 
     public MlflowStack(Construct scope, String id, StackProps props) {
         super(scope, id, props);
@@ -78,26 +72,5 @@ public final class MlflowStack extends Stack {
 
     private void output(String id, String description, String value) {
         new CfnOutput(this, id, CfnOutputProps.builder().description(description).value(value).build());
-    }
-
-    /** Readable logical ids from the construct path ("Network/Vpc/PublicSubnet1/Subnet" → NetworkVpcPublicSubnet1Subnet). */
-    @Override
-    protected String allocateLogicalId(CfnElement element) {
-        List<String> names = element.getNode().getScopes().stream()
-                .skip(2) // the app and this stack
-                .map(scope -> scope.getNode().getId())
-                .filter(id -> !id.equals("Resource") && !id.equals("Default"))
-                .toList();
-        String logicalId = String.join("", names).replaceAll("[^A-Za-z0-9]", "");
-        if (logicalId.isEmpty()) {
-            logicalId = element.getNode().getId().replaceAll("[^A-Za-z0-9]", "");
-        }
-        String path = element.getNode().getPath();
-        String previous = logicalIds.putIfAbsent(logicalId, path);
-        if (previous != null && !previous.equals(path)) {
-            throw new IllegalStateException("two resources would share the logical id " + logicalId
-                    + ": " + previous + " and " + path);
-        }
-        return logicalId;
     }
 }

@@ -29,6 +29,7 @@ import software.amazon.awscdk.cxapi.CloudFormationStackArtifact;
  */
 public final class Synthesis {
     public static final String MLFLOW_STACK = "mlflow";
+    public static final String BOOTSTRAP_STACK = "bootstrap";
 
     private final Map<String, JsonNode> templates;
 
@@ -36,15 +37,22 @@ public final class Synthesis {
         this.templates = templates;
     }
 
+    /** Both templates: mlflow.yaml and bootstrap.yaml. */
     public static Synthesis run() {
-        return run(app -> new MlflowStack(app, MLFLOW_STACK, StackProps.builder()
-                .synthesizer(new BootstraplessSynthesizer())
-                .description(MlflowStack.DESCRIPTION)
-                .build()));
+        return run(
+                app -> new MlflowStack(app, MLFLOW_STACK, StackProps.builder()
+                        .synthesizer(new BootstraplessSynthesizer())
+                        .description(MlflowStack.DESCRIPTION)
+                        .build()),
+                app -> new BootstrapStack(app, BOOTSTRAP_STACK, StackProps.builder()
+                        .synthesizer(new BootstraplessSynthesizer())
+                        .description(BootstrapStack.DESCRIPTION)
+                        .build()));
     }
 
-    /** Synthesizes the stack the factory adds to a fresh app; its name is the template's name. */
-    static Synthesis run(Function<App, Stack> stackFactory) {
+    /** Synthesizes the stacks the factories add to a fresh app; a stack's name is its template's name. */
+    @SafeVarargs
+    static Synthesis run(Function<App, Stack>... stackFactories) {
         Path outdir = temporaryDirectory();
         try {
             App app = new App(AppProps.builder()
@@ -52,14 +60,19 @@ public final class Synthesis {
                     .analyticsReporting(false)
                     .context(FeatureFlags.context())
                     .build());
-            Stack stack = stackFactory.apply(app);
+            List<Stack> stacks = new java.util.ArrayList<>();
+            for (Function<App, Stack> factory : stackFactories) {
+                stacks.add(factory.apply(app));
+            }
             Aspects.of(app).add(new AwsSolutionsChecks(NagPackProps.builder().verbose(true).build()));
             CloudAssembly assembly = app.synth();
-            CloudFormationStackArtifact artifact = assembly.getStackByName(stack.getStackName());
-            failOnErrors(artifact);
             ObjectMapper json = new ObjectMapper();
             Map<String, JsonNode> templates = new TreeMap<>();
-            templates.put(stack.getStackName(), json.readTree(outdir.resolve(artifact.getTemplateFile()).toFile()));
+            for (Stack stack : stacks) {
+                CloudFormationStackArtifact artifact = assembly.getStackByName(stack.getStackName());
+                failOnErrors(artifact);
+                templates.put(stack.getStackName(), json.readTree(outdir.resolve(artifact.getTemplateFile()).toFile()));
+            }
             return new Synthesis(templates);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the synthesized template", e);

@@ -5,18 +5,30 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class CommittedTemplatesTest {
     private static final String REGENERATE = "templates/ is generated: run"
             + " ./mvnw -q -pl template-generator compile exec:java and commit the result";
 
-    @Test
-    void committedMlflowTemplateEqualsAFreshSynth() throws Exception {
-        Path committed = Templates.repositoryRoot().resolve("templates/mlflow.yaml");
+    @ParameterizedTest
+    @ValueSource(strings = {Synthesis.MLFLOW_STACK, Synthesis.BOOTSTRAP_STACK})
+    void committedTemplateEqualsAFreshSynth(String stack) throws Exception {
+        Path committed = Templates.repositoryRoot().resolve("templates/" + stack + ".yaml");
         assertThat(committed).as(REGENERATE).exists();
         assertThat(Files.readString(committed))
                 .as(REGENERATE)
-                .isEqualTo(TemplateYaml.write(Templates.mlflow()));
+                .isEqualTo(TemplateYaml.write(Templates.synthesis().template(stack)));
+    }
+
+    @Test
+    void theAssetsBucketIsPrivateAndOutlivesItsStack() {
+        com.fasterxml.jackson.databind.JsonNode bucket = Templates.synthesis().template(Synthesis.BOOTSTRAP_STACK)
+                .path("Resources").path("Assets");
+        assertThat(bucket.path("DeletionPolicy").asText()).isEqualTo("Retain");
+        assertThat(bucket.path("Properties").path("PublicAccessBlockConfiguration").path("RestrictPublicBuckets").asBoolean()).isTrue();
+        assertThat(Templates.synthesis().template(Synthesis.BOOTSTRAP_STACK).path("Outputs").has(BootstrapStack.BUCKET_OUTPUT)).isTrue();
     }
 
     @Test

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Deploys or updates the dmlflow stack: ./deploy.sh [--stack-name NAME] [-p Key=Value]... [--yes]
+# Also: ./deploy.sh status|outputs|plan [options]. Every option: ./deploy.sh --help
+set -euo pipefail
+cd "$(dirname "$0")"
+if [[ ! -f deployer/target/dmlflow-deployer.jar || ! -f custom-resources/target/custom-resources.jar ]]; then
+  echo "Building dmlflow (first run only)..." >&2
+  ./mvnw -q -B -DskipTests -pl custom-resources,deployer -am package >&2
+fi
+command=deploy
+case "${1:-}" in status | outputs | plan) command=$1 && shift ;; esac
+exec java -jar deployer/target/dmlflow-deployer.jar "$command" "$@"

@@ -1,0 +1,114 @@
+package dmlflow.deployer;
+
+import java.time.Duration;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.rds.RdsClient;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.sts.StsClient;
+
+/**
+ * The AWS clients of one run, for the region and profile chosen. Endpoints come from the SDK's
+ * defaults, so AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_&lt;SERVICE&gt;) redirect them.
+ */
+public final class AwsSession implements AutoCloseable {
+    private final Region region;
+    private final AwsCredentialsProvider credentials;
+    private final SdkHttpClient http = UrlConnectionHttpClient.builder()
+            .connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)).build();
+    private CloudFormationClient cloudFormation;
+    private S3Client s3;
+    private StsClient sts;
+    private RdsClient rds;
+
+    AwsSession(CommonOptions options) {
+        this.credentials = options.profile == null ? DefaultCredentialsProvider.builder().build()
+                : ProfileCredentialsProvider.create(options.profile);
+        this.region = options.region != null ? Region.of(options.region) : defaultRegion(options.profile);
+    }
+
+    private static Region defaultRegion(String profile) {
+        try {
+            return (profile == null ? DefaultAwsRegionProviderChain.builder().build()
+                    : DefaultAwsRegionProviderChain.builder().profileName(profile).build()).getRegion();
+        } catch (RuntimeException e) {
+            throw DeployerException.usage("no AWS region: pass --region, set AWS_REGION, or set one in the profile");
+        }
+    }
+
+    public Region region() {
+        return region;
+    }
+
+    private ClientOverrideConfiguration overrides() {
+        // CloudFormation throttles Describe* calls under load: retry them patiently.
+        return ClientOverrideConfiguration.builder()
+                .retryStrategy(RetryMode.STANDARD)
+                .apiCallTimeout(Duration.ofMinutes(2))
+                .build();
+    }
+
+    public synchronized CloudFormationClient cloudFormation() {
+        if (cloudFormation == null) {
+            cloudFormation = CloudFormationClient.builder().region(region).credentialsProvider(credentials)
+                    .httpClient(http).overrideConfiguration(overrides()).build();
+        }
+        return cloudFormation;
+    }
+
+    public synchronized S3Client s3() {
+        if (s3 == null) {
+            // A custom S3 endpoint (an S3-compatible store, an emulator, an IP address) rarely resolves
+            // bucket.host names: address buckets by path there.
+            s3 = S3Client.builder().region(region).credentialsProvider(credentials).httpClient(http)
+                    .forcePathStyle(customS3Endpoint())
+                    .overrideConfiguration(overrides()).build();
+        }
+        return s3;
+    }
+
+    private static boolean customS3Endpoint() {
+        for (String name : new String[] {"AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"}) {
+            String value = System.getenv(name);
+            if (value != null && !value.isBlank()) {
+                return true;
+            }
+        }
+        return System.getProperty("aws.endpointUrlS3") != null || System.getProperty("aws.endpointUrl") != null;
+    }
+
+    public synchronized StsClient sts() {
+        if (sts == null) {
+            sts = StsClient.builder().region(region).credentialsProvider(credentials).httpClient(http)
+                    .overrideConfiguration(overrides()).build();
+        }
+        return sts;
+    }
+
+    public synchronized RdsClient rds() {
+        if (rds == null) {
+            rds = RdsClient.builder().region(region).credentialsProvider(credentials).httpClient(http)
+                    .overrideConfiguration(overrides()).build();
+        }
+        return rds;
+    }
+
+    @Override
+    public void close() {
+        for (SdkAutoCloseable client : new SdkAutoCloseable[] {cloudFormation, s3, sts, rds}) {
+            if (client != null) {
+                client.close();
+            }
+        }
+        http.close();
+    }
+}

@@ -1,0 +1,40 @@
+package dmlflow.deployer;
+
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.function.Function;
+import picocli.CommandLine.Mixin;
+
+/** What every subcommand has: the shared options, the console, and a way to reach AWS. */
+abstract class BaseCommand implements Callable<Integer> {
+    @Mixin
+    CommonOptions options;
+
+    Console console;
+    Function<CommonOptions, AwsSession> sessions;
+    final Clock clock = Clock.systemUTC();
+
+    AwsSession session() {
+        options.validate();
+        return sessions.apply(options);
+    }
+
+    StackWatcher watcher(AwsSession aws) {
+        return new StackWatcher(aws.cloudFormation(), console, options.poll(), options.timeout(), clock);
+    }
+
+    /** Who and where, before anything changes; fails early on missing or expired credentials. */
+    Identity announce(AwsSession aws, String doing) {
+        Identity who = Identity.check(aws.sts());
+        console.info(doing + " stack " + options.stackName + " in account " + who.account() + ", region "
+                + aws.region().id() + ", as " + who.arn());
+        return who;
+    }
+
+    void refuseWhenBusy(StackState state) {
+        if (state.busy()) {
+            throw DeployerException.failed("stack " + state.name() + " is " + state.status()
+                    + ": wait for it to finish (./deploy.sh status shows where it is) and run again");
+        }
+    }
+}

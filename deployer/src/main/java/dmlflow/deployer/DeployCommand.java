@@ -1,0 +1,195 @@
+package dmlflow.deployer;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.services.cloudformation.model.ChangeSetType;
+import software.amazon.awssdk.services.cloudformation.model.Parameter;
+import software.amazon.awssdk.services.cloudformation.model.ResourceChange;
+import software.amazon.awssdk.services.cloudformation.model.Tag;
+
+/** Creates or updates the stack through a change set and watches it to a working tracking server. */
+@Command(name = "deploy", mixinStandardHelpOptions = true,
+        description = "Create or update the stack: upload the custom-resources jar, plan a change set, show it,"
+                + " execute it and watch it; print the tracking URI and how to log in.")
+final class DeployCommand extends BaseCommand {
+    static final String CODE_BUCKET = "CustomResourcesCodeBucket";
+    static final String CODE_KEY = "CustomResourcesCodeKey";
+
+    @Option(names = {"-p", "--parameter"}, paramLabel = "KEY=VALUE", description = "A template parameter (repeatable).")
+    List<String> assignments = new ArrayList<>();
+
+    @Option(names = "--parameters", paramLabel = "FILE",
+            description = "Parameters and tags in CodePipeline's template-configuration format: {\"Parameters\":{…},\"Tags\":{…}}.")
+    Path parametersFile;
+
+    @Option(names = "--template", defaultValue = "templates/mlflow.yaml", paramLabel = "FILE",
+            description = "The stack template (default: ${DEFAULT-VALUE}).")
+    Path templatePath;
+
+    @Option(names = "--bootstrap-template", defaultValue = "templates/bootstrap.yaml", paramLabel = "FILE",
+            description = "The assets-bucket template (default: ${DEFAULT-VALUE}).")
+    Path bootstrapPath;
+
+    @Option(names = "--jar", defaultValue = "custom-resources/target/custom-resources.jar", paramLabel = "FILE",
+            description = "The custom-resources jar (default: ${DEFAULT-VALUE}).")
+    Path jar;
+
+    @Option(names = "--confirm-data-changes",
+            description = "Go ahead even when the change set replaces or removes the database, a bucket or a secret.")
+    boolean confirmDataChanges;
+
+    @Override
+    public Integer call() {
+        // Everything that can be checked without AWS is checked first.
+        StackTemplate template = StackTemplate.load(templatePath);
+        ParameterInput input = ParameterInput.of(assignments, parametersFile);
+        ParameterValidator validator = new ParameterValidator(template);
+        boolean takesCode = template.parameters().containsKey(CODE_BUCKET);
+        validator.checkNames(input.parameters(), takesCode ? Set.of(CODE_BUCKET, CODE_KEY) : Set.of());
+        validator.checkValues(input.parameters());
+        if (takesCode && !Files.isRegularFile(jar)) {
+            throw DeployerException.usage("no custom-resources jar at " + jar
+                    + ": build it with ./mvnw -pl custom-resources -am package -DskipTests (deploy.sh does)");
+        }
+        Preflight.check(console);
+
+        try (AwsSession aws = session()) {
+            announce(aws, "Deploying");
+            StackState state = StackState.describe(aws.cloudFormation(), options.stackName);
+            refuseWhenBusy(state);
+            if (state.deadOnArrival()) {
+                state = deleteFailedStack(aws, state);
+            }
+            boolean creating = state.neverDeployed();
+            Map<String, String> previous = creating ? Map.of() : state.parameters();
+
+            AssetStore assets = AssetStore.ensure(aws, bootstrapPath, watcher(aws), console);
+            Map<String, String> given = new LinkedHashMap<>(input.parameters());
+            if (takesCode) {
+                given.put(CODE_BUCKET, assets.bucket());
+                given.put(CODE_KEY, assets.upload(jar, "custom-resources", "jar", console));
+            }
+            validator.checkEffective(effective(template, given, previous));
+            String templateUrl = assets.url(assets.upload(template.path(), "templates", "yaml", console));
+
+            ChangeSetPlanner planner = new ChangeSetPlanner(aws.cloudFormation(), options.poll(), clock);
+            ChangeSetPlanner.Plan plan = planner.create(options.stackName,
+                    creating ? ChangeSetType.CREATE : ChangeSetType.UPDATE, templateUrl,
+                    parameters(template, given, previous), tags(input.tags()));
+            if (plan.empty()) {
+                console.info("No changes: stack " + options.stackName + " is up to date.");
+                Outputs.printUsage(console, StackState.describe(aws.cloudFormation(), options.stackName), aws.region().id());
+                return 0;
+            }
+            console.info((creating ? "The new stack will hold " : "Changes to stack " + options.stackName + ":")
+                    + (creating ? plan.changes().size() + " resources." : ""));
+            if (!creating) {
+                ChangeSetPlanner.describe(plan).forEach(console::info);
+            }
+            if (!confirm(plan, planner)) {
+                planner.discard(plan);
+                console.info("Nothing changed; the change set was deleted.");
+                return 1;
+            }
+
+            StackWatcher watcher = watcher(aws);
+            String before = watcher.newestEvent(options.stackName);
+            planner.execute(plan);
+            int total = creating ? template.resourceCount(effective(template, given, previous)) : plan.changes().size();
+            StackWatcher.Result result = watcher.watch(options.stackName, before, total);
+            if (!result.succeeded()) {
+                throw DeployerException.failed("deployment failed: " + result.rootCause() + "\nThe stack is now "
+                        + result.finalStatus() + ". " + nextStep(result.finalStatus()));
+            }
+            console.info("Stack " + options.stackName + " is " + result.finalStatus() + ".");
+            Outputs.printUsage(console, StackState.describe(aws.cloudFormation(), options.stackName), aws.region().id());
+            return 0;
+        }
+    }
+
+    private StackState deleteFailedStack(AwsSession aws, StackState state) {
+        String question = "Stack " + state.name() + " is " + state.status() + " (its first creation failed) and can"
+                + " only be deleted. Delete it and create it again? Type yes:";
+        if (!options.yes && !console.confirm(question, "yes", "pass --yes to delete and recreate it")) {
+            throw DeployerException.failed("stack " + state.name() + " left as " + state.status());
+        }
+        String id = state.stack().stackId();
+        StackWatcher watcher = watcher(aws);
+        String before = watcher.newestEvent(id);
+        aws.cloudFormation().deleteStack(r -> r.stackName(id));
+        StackWatcher.Result deleted = watcher.watch(id, before, 0);
+        if (!deleted.succeeded()) {
+            throw DeployerException.failed("could not delete the failed stack: " + deleted.rootCause());
+        }
+        return StackState.describe(aws.cloudFormation(), state.name());
+    }
+
+    private boolean confirm(ChangeSetPlanner.Plan plan, ChangeSetPlanner planner) {
+        List<ResourceChange> risks = plan.dataRisks();
+        if (!risks.isEmpty()) {
+            console.info("");
+            console.info("WARNING: this change removes or replaces resources that hold data:");
+            for (ResourceChange risk : risks) {
+                console.info("  " + risk.logicalResourceId() + " (" + risk.resourceType() + "): "
+                        + ("Remove".equals(risk.actionAsString()) ? "removed" : "replaced") + " — the running server"
+                        + " would start from an empty one (a retained copy or snapshot stays behind).");
+            }
+            if (!confirmDataChanges && !console.confirm("Type 'replace data' to go ahead:", "replace data",
+                    "pass --confirm-data-changes to go ahead")) {
+                return false;
+            }
+        }
+        return options.yes || console.confirm("Execute this change set? Type yes:", "yes", "pass --yes to execute it");
+    }
+
+    /** The values the stack would get: given, else previous (on update), else the template default. */
+    static Map<String, String> effective(StackTemplate template, Map<String, String> given, Map<String, String> previous) {
+        Map<String, String> values = new LinkedHashMap<>();
+        template.parameters().forEach((name, spec) -> {
+            String value = given.containsKey(name) ? given.get(name)
+                    : previous.containsKey(name) ? previous.get(name) : spec.defaultValue();
+            if (value != null) {
+                values.put(name, value);
+            }
+        });
+        return values;
+    }
+
+    /** Given values are sent; on update, a parameter not given keeps its previous value. */
+    static List<Parameter> parameters(StackTemplate template, Map<String, String> given, Map<String, String> previous) {
+        List<Parameter> parameters = new ArrayList<>();
+        for (String name : template.parameters().keySet()) {
+            if (given.containsKey(name)) {
+                parameters.add(Parameter.builder().parameterKey(name).parameterValue(given.get(name)).build());
+            } else if (previous.containsKey(name)) {
+                parameters.add(Parameter.builder().parameterKey(name).usePreviousValue(true).build());
+            }
+        }
+        return parameters;
+    }
+
+    private static List<Tag> tags(Map<String, String> tags) {
+        return tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList();
+    }
+
+    static String nextStep(String status) {
+        return switch (status) {
+            case "ROLLBACK_COMPLETE" -> "Its first creation failed and was rolled back (the artifact bucket is"
+                    + " kept). Fix the cause and run ./deploy.sh again: it offers to delete the failed stack first.";
+            case "UPDATE_ROLLBACK_COMPLETE" -> "It is back on its previous version and still serving. Fix the cause"
+                    + " and deploy again.";
+            case "UPDATE_ROLLBACK_FAILED" -> "CloudFormation could not roll back: fix the resource it names, then"
+                    + " run aws cloudformation continue-update-rollback --stack-name STACK.";
+            case "ROLLBACK_FAILED" -> "The rollback failed too: see the events in the console, then remove the"
+                    + " stack with ./remove.sh.";
+            default -> "See its events in the CloudFormation console.";
+        };
+    }
+}

@@ -1,0 +1,111 @@
+package dmlflow.deployer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Checks parameter values against the template before anything is sent to AWS: unknown names,
+ * each value against its own constraints, the template's Rules, and the orderings a
+ * CloudFormation constraint cannot express.
+ */
+final class ParameterValidator {
+    private final StackTemplate template;
+
+    ParameterValidator(StackTemplate template) {
+        this.template = template;
+    }
+
+    /** Refuses names the template does not declare, and names the deployer sets itself. */
+    void checkNames(Map<String, String> given, Set<String> reserved) {
+        List<String> problems = new ArrayList<>();
+        for (String name : given.keySet()) {
+            if (!template.parameters().containsKey(name)) {
+                problems.add("unknown parameter " + name + " (the template's parameters: "
+                        + String.join(", ", template.parameters().keySet()) + ")");
+            } else if (reserved.contains(name)) {
+                problems.add(name + " is set by the deployer; leave it out");
+            }
+        }
+        fail(problems);
+    }
+
+    /** Each given value against its own parameter's constraints. */
+    void checkValues(Map<String, String> given) {
+        List<String> problems = new ArrayList<>();
+        given.forEach((name, value) -> {
+            ParameterSpec spec = template.parameters().get(name);
+            String violation = spec == null ? null : spec.violation(value);
+            if (violation != null) {
+                problems.add(violation);
+            }
+        });
+        fail(problems);
+    }
+
+    /** The whole set of values a stack would get: required ones present, template Rules, orderings. */
+    void checkEffective(Map<String, String> effective) {
+        List<String> problems = new ArrayList<>();
+        template.parameters().forEach((name, spec) -> {
+            if (!effective.containsKey(name)) {
+                problems.add(name + " has no default and no value: set it with -p " + name + "=…");
+            }
+        });
+        fail(problems);
+        checkValues(effective);
+        problems.addAll(ruleViolations(effective));
+        ordered(effective, problems, "MinTaskCount", "DesiredTaskCount");
+        ordered(effective, problems, "DesiredTaskCount", "MaxTaskCount");
+        ordered(effective, problems, "DatabaseMinCapacity", "DatabaseMaxCapacity");
+        fail(problems);
+    }
+
+    private List<String> ruleViolations(Map<String, String> values) {
+        List<String> problems = new ArrayList<>();
+        Intrinsics intrinsics = new Intrinsics(values, template.conditions());
+        Iterator<Map.Entry<String, JsonNode>> rules = template.rules().fields();
+        while (rules.hasNext()) {
+            Map.Entry<String, JsonNode> rule = rules.next();
+            try {
+                JsonNode condition = rule.getValue().get("RuleCondition");
+                if (condition != null && !intrinsics.bool(condition)) {
+                    continue;
+                }
+                for (JsonNode assertion : rule.getValue().path("Assertions")) {
+                    if (!intrinsics.bool(assertion.path("Assert"))) {
+                        problems.add("rule " + rule.getKey() + ": " + assertion.path("AssertDescription")
+                                .asText("its assertion does not hold"));
+                    }
+                }
+            } catch (Intrinsics.Unknown e) {
+                // Left to CloudFormation, which checks every rule again.
+            }
+        }
+        return problems;
+    }
+
+    private static void ordered(Map<String, String> values, List<String> problems, String lower, String upper) {
+        String low = values.get(lower);
+        String high = values.get(upper);
+        if (low == null || high == null) {
+            return;
+        }
+        try {
+            if (Double.parseDouble(low) > Double.parseDouble(high)) {
+                problems.add(lower + " (" + low + ") must not exceed " + upper + " (" + high + ")");
+            }
+        } catch (NumberFormatException e) {
+            // Reported as "not a number" by its own constraint.
+        }
+    }
+
+    private static void fail(List<String> problems) {
+        if (!problems.isEmpty()) {
+            throw DeployerException.usage(problems.size() == 1 ? problems.get(0)
+                    : problems.size() + " parameter problems:\n  " + String.join("\n  ", problems));
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package dmlflow.deployer;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** What a deploy would create, worked out locally: no AWS credentials needed. */
+@Command(name = "plan", mixinStandardHelpOptions = true,
+        description = "Validate parameters against the template and show their effective values and the resources"
+                + " a new stack would get. Needs no AWS credentials.")
+final class PlanCommand extends BaseCommand {
+    @Option(names = {"-p", "--parameter"}, paramLabel = "KEY=VALUE", description = "A template parameter (repeatable).")
+    List<String> assignments = new ArrayList<>();
+
+    @Option(names = "--parameters", paramLabel = "FILE", description = "Parameters in CodePipeline's template-configuration format.")
+    Path parametersFile;
+
+    @Option(names = "--template", defaultValue = "templates/mlflow.yaml", paramLabel = "FILE",
+            description = "The stack template (default: ${DEFAULT-VALUE}).")
+    Path templatePath;
+
+    @Override
+    public Integer call() {
+        options.validate();
+        StackTemplate template = StackTemplate.load(templatePath);
+        ParameterInput input = ParameterInput.of(assignments, parametersFile);
+        ParameterValidator validator = new ParameterValidator(template);
+        Set<String> deployerSets = Set.of(DeployCommand.CODE_BUCKET, DeployCommand.CODE_KEY);
+        validator.checkNames(input.parameters(), deployerSets);
+        validator.checkValues(input.parameters());
+        Map<String, String> effective = DeployCommand.effective(template, input.parameters(), Map.of());
+        deployerSets.stream().filter(template.parameters()::containsKey)
+                .forEach(name -> effective.put(name, name.equals(DeployCommand.CODE_KEY) ? "custom-resources/SHA256.jar" : "assets-bucket"));
+        validator.checkEffective(effective);
+
+        console.info("Template " + template.path() + ": valid with these parameters.");
+        console.info("");
+        console.info("Parameters (stack " + options.stackName + "):");
+        template.parameters().forEach((name, spec) -> {
+            String source = input.parameters().containsKey(name) ? "given"
+                    : deployerSets.contains(name) ? "set by deploy" : "default";
+            String value = spec.noEcho() ? "****" : effective.get(name);
+            console.info(String.format("  %-28s %-40s (%s)", name, value, source));
+        });
+        Map<String, Integer> counts = template.resourceCounts(effective);
+        console.info("");
+        console.info("A new stack would hold " + counts.values().stream().mapToInt(Integer::intValue).sum() + " resources:");
+        counts.forEach((type, count) -> console.info(String.format("  %3d  %s", count, type)));
+        return 0;
+    }
+}

@@ -1,0 +1,96 @@
+package dmlflow.deployer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** A CloudFormation template as the deployer needs it: parameters, rules, conditions, resources. */
+final class StackTemplate {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    private final Path path;
+    private final byte[] bytes;
+    private final JsonNode root;
+    private final Map<String, ParameterSpec> parameters = new LinkedHashMap<>();
+
+    private StackTemplate(Path path, byte[] bytes, JsonNode root) {
+        this.path = path;
+        this.bytes = bytes;
+        this.root = root;
+        root.path("Parameters").fields().forEachRemaining(e -> parameters.put(e.getKey(), ParameterSpec.of(e.getKey(), e.getValue())));
+    }
+
+    static StackTemplate load(Path path) {
+        if (!Files.isRegularFile(path)) {
+            throw DeployerException.usage("no template at " + path + " (run from the repository root, or pass --template)");
+        }
+        try {
+            byte[] bytes = Files.readAllBytes(path);
+            JsonNode root = YAML.readTree(bytes);
+            if (root == null || !root.has("Resources")) {
+                throw DeployerException.usage(path + " is not a CloudFormation template (no Resources)");
+            }
+            return new StackTemplate(path, bytes, root);
+        } catch (IOException e) {
+            throw DeployerException.usage("cannot read the template " + path + ": " + e.getMessage());
+        }
+    }
+
+    Path path() {
+        return path;
+    }
+
+    byte[] bytes() {
+        return bytes.clone();
+    }
+
+    String description() {
+        return root.path("Description").asText("");
+    }
+
+    Map<String, ParameterSpec> parameters() {
+        return parameters;
+    }
+
+    JsonNode rules() {
+        return root.path("Rules");
+    }
+
+    JsonNode conditions() {
+        return root.path("Conditions");
+    }
+
+    /** Resource types and counts of what a stack with these values would hold (conditions applied). */
+    Map<String, Integer> resourceCounts(Map<String, String> values) {
+        Intrinsics intrinsics = new Intrinsics(values, conditions());
+        Map<String, Integer> counts = new TreeMap<>();
+        Iterator<Map.Entry<String, JsonNode>> resources = root.path("Resources").fields();
+        while (resources.hasNext()) {
+            JsonNode resource = resources.next().getValue();
+            if (resource.has("Condition") && !intrinsics.condition(resource.get("Condition").asText())) {
+                continue;
+            }
+            counts.merge(resource.path("Type").asText(), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    int resourceCount(Map<String, String> values) {
+        return resourceCounts(values).values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    List<String> outputNames() {
+        List<String> names = new ArrayList<>();
+        root.path("Outputs").fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+}

@@ -1,0 +1,45 @@
+"""moto_server, with CloudFormation change sets executed the way CloudFormation executes them.
+
+moto 5.2's ExecuteChangeSet applies a change set's resources but then marks the stack complete
+at once (without waiting for custom resources to answer), keeps the parameters and outputs of
+the empty REVIEW_IN_PROGRESS stack, and records no per-stack state for updates. The deployer
+watches exactly those things, so this launcher gives ExecuteChangeSet CreateStack's and
+UpdateStack's own behaviour (moto code paths, not new emulation) and then runs moto_server.
+
+Usage: python3 moto_server_with_change_sets.py -H 127.0.0.1 -p PORT
+"""
+from moto.cloudformation import models
+from moto.server import main
+
+
+def _find(backend, change_set_name):
+    if change_set_name in backend.change_sets:
+        return backend.change_sets[change_set_name]
+    for change_set in backend.change_sets.values():
+        if change_set.change_set_name == change_set_name:
+            return change_set
+    raise models.ValidationError(change_set_name)
+
+
+def execute_change_set(self, change_set_name, stack_name=None):
+    change_set = _find(self, change_set_name)
+    stack = self.stacks[change_set.stack_id]
+    if change_set.change_set_type == "CREATE":
+        # What create_stack does: resources from the template, custom resources awaited.
+        stack.template = change_set.template
+        stack._parse_template()
+        stack.parameters = change_set.parameters
+        stack.resource_map = stack._create_resource_map()
+        stack.output_map = stack._create_output_map()
+        stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
+        stack.create_resources()
+    else:
+        # What update_stack does, parameters and outputs included.
+        stack.update(change_set.template, parameters=change_set.parameters, tags=change_set.tags or None)
+    change_set.execution_status = "EXECUTE_COMPLETE"
+
+
+models.CloudFormationBackend.execute_change_set = execute_change_set
+
+if __name__ == "__main__":
+    main()

@@ -49,7 +49,9 @@ public final class Main implements Runnable {
         }
         console.error("Error: " + message);
         if (verbose) {
-            failure.printStackTrace();
+            java.io.StringWriter trace = new java.io.StringWriter();
+            failure.printStackTrace(new java.io.PrintWriter(trace));
+            console.error(trace.toString());
         }
         return code;
     }

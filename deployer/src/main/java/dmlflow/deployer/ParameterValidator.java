@@ -59,6 +59,7 @@ final class ParameterValidator {
         problems.addAll(ruleViolations(effective));
         ordered(effective, problems, "MinTaskCount", "DesiredTaskCount");
         ordered(effective, problems, "DesiredTaskCount", "MaxTaskCount");
+        ordered(effective, problems, "MinTaskCount", "MaxTaskCount");
         ordered(effective, problems, "DatabaseMinCapacity", "DatabaseMaxCapacity");
         fail(problems);
     }

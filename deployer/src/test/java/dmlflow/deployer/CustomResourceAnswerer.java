@@ -35,7 +35,7 @@ final class CustomResourceAnswerer implements AutoCloseable {
                                 URI url = URI.create(motoUrl + "/cloudformation_eu-west-1/cfnresponse?stack="
                                         + URLEncoder.encode(resource.stackId(), StandardCharsets.UTF_8));
                                 // moto reads the region of the call from the credential scope, as AWS does.
-                                http.send(HttpRequest.newBuilder(url).header("Content-Type", "application/json")
+                                http.send(HttpRequest.newBuilder(url).timeout(java.time.Duration.ofSeconds(10)).header("Content-Type", "application/json")
                                         .header("Authorization", "AWS4-HMAC-SHA256 Credential=testing/20260101/eu-west-1/cloudformation/aws4_request, SignedHeaders=host, Signature=0")
                                         .PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
                                         HttpResponse.BodyHandlers.discarding());

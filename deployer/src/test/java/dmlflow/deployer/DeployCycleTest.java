@@ -37,7 +37,7 @@ class DeployCycleTest {
     }
 
     private static String[] deploy(String stack, Path jar, String... extra) {
-        List<String> args = new ArrayList<>(List.of("deploy", "--stack-name", stack, "--yes", "--poll-seconds", "0.1",
+        List<String> args = new ArrayList<>(List.of("deploy", "--stack-name", stack, "--yes", "--verbose", "--poll-seconds", "0.1",
                 "--template", ROOT.resolve("deployer/src/test/resources/test-stack.yaml").toString(),
                 "--bootstrap-template", ROOT.resolve("templates/bootstrap.yaml").toString(),
                 "--jar", jar.toString()));

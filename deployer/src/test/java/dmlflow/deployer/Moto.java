@@ -21,6 +21,14 @@ final class Moto {
     private Moto() {
     }
 
+    /** Points every SDK client this JVM makes next at an endpoint (moto, or a WireMock stub). */
+    static void pointAwsAt(String endpoint) {
+        System.setProperty("aws.endpointUrl", endpoint);
+        System.setProperty("aws.region", "eu-west-1");
+        System.setProperty("aws.accessKeyId", "testing");
+        System.setProperty("aws.secretAccessKey", "testing");
+    }
+
     static synchronized String start() {
         if (url == null) {
             try {
@@ -54,11 +62,8 @@ final class Moto {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException(e);
             }
-            System.setProperty("aws.endpointUrl", url);
-            System.setProperty("aws.region", "eu-west-1");
-            System.setProperty("aws.accessKeyId", "testing");
-            System.setProperty("aws.secretAccessKey", "testing");
         }
+        pointAwsAt(url);
         return url;
     }
 }

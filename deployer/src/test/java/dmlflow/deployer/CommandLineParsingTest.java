@@ -1,0 +1,64 @@
+package dmlflow.deployer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The command line as picocli reads it, separate from running anything. */
+class CommandLineParsingTest {
+    @Test
+    void deployTakesRepeatedParametersAndTheSharedOptions() {
+        DeployCommand deploy = CommandLine.populateCommand(new DeployCommand(), "--stack-name", "ml-prod", "--region",
+                "eu-central-1", "--profile", "ops", "-p", "Workers=4", "-p", "AuthMode=none", "--parameters", "cfg.json", "--yes");
+        assertThat(deploy.options.stackName).isEqualTo("ml-prod");
+        assertThat(deploy.options.region).isEqualTo("eu-central-1");
+        assertThat(deploy.options.profile).isEqualTo("ops");
+        assertThat(deploy.options.yes).isTrue();
+        assertThat(deploy.assignments).containsExactly("Workers=4", "AuthMode=none");
+        assertThat(deploy.parametersFile).isEqualTo(Path.of("cfg.json"));
+        assertThat(deploy.templatePath).isEqualTo(Path.of("templates/mlflow.yaml"));
+        assertThat(deploy.jar).isEqualTo(Path.of("custom-resources/target/custom-resources.jar"));
+    }
+
+    @Test
+    void defaultsAreTheDocumentedOnes() {
+        RemoveCommand remove = CommandLine.populateCommand(new RemoveCommand());
+        assertThat(remove.options.stackName).isEqualTo("mlflow");
+        assertThat(remove.options.yes).isFalse();
+        assertThat(remove.deleteData).isFalse();
+        assertThat(remove.options.timeoutMinutes).isEqualTo(120);
+    }
+
+    @Test
+    void badStackNamesAndRegionsAreUsageErrors() {
+        DeployCommand deploy = CommandLine.populateCommand(new DeployCommand(), "--stack-name", "9lives");
+        assertThatThrownBy(deploy.options::validate).isInstanceOf(DeployerException.class).hasMessageContaining("not a stack name");
+        DeployCommand region = CommandLine.populateCommand(new DeployCommand(), "--region", "Europe");
+        assertThatThrownBy(region.options::validate).hasMessageContaining("not an AWS region name");
+    }
+
+    @Test
+    void unknownOptionsAndMissingCommandsExitWithTwo() {
+        TestConsole console = new TestConsole();
+        assertThat(Main.run(new String[] {"deploy", "--nope"}, console.console, o -> null)).isEqualTo(2);
+        assertThat(Main.run(new String[] {}, console.console, o -> null)).isEqualTo(2);
+        assertThat(Main.run(new String[] {"launch"}, console.console, o -> null)).isEqualTo(2);
+    }
+
+    @Test
+    void withoutATerminalAConfirmationNamesTheFlagThatGivesIt() {
+        Console console = new TestConsole().console;
+        assertThatThrownBy(() -> console.confirm("Delete it?", "yes", "pass --yes to delete it"))
+                .isInstanceOf(DeployerException.class).hasMessageContaining("pass --yes to delete it");
+    }
+
+    @Test
+    void onATerminalOnlyTheExactAnswerConfirms() {
+        assertThat(new TestConsole(true, "yes\n").console.confirm("Go?", "yes", "")).isTrue();
+        assertThat(new TestConsole(true, "y\n").console.confirm("Go?", "yes", "")).isFalse();
+        assertThat(new TestConsole(true, "").console.confirm("Go?", "yes", "")).isFalse();
+    }
+}

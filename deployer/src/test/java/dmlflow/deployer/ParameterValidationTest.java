@@ -1,0 +1,144 @@
+package dmlflow.deployer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Input refused before any AWS call, against the real templates/mlflow.yaml, each with the parameter and rule named. */
+class ParameterValidationTest {
+    private static final Path ROOT = Path.of(System.getProperty("dmlflow.root", "..")).toAbsolutePath().normalize();
+    private static final StackTemplate MLFLOW = StackTemplate.load(ROOT.resolve("templates/mlflow.yaml"));
+    private static final Set<String> RESERVED = Set.of(DeployCommand.CODE_BUCKET, DeployCommand.CODE_KEY);
+
+    @TempDir
+    Path dir;
+
+    private static DeployerException refusal(Runnable check) {
+        try {
+            check.run();
+        } catch (DeployerException e) {
+            assertThat(e.exitCode()).isEqualTo(DeployerException.USAGE);
+            return e;
+        }
+        throw new AssertionError("the value was accepted");
+    }
+
+    @ParameterizedTest(name = "{0}={1}: {2}")
+    @CsvSource(delimiter = '|', value = {
+            "AuthMode|ldap|AuthMode 'ldap' is not one of its AllowedValues: basic, none",
+            "TaskCpu|256|TaskCpu '256' is not one of its AllowedValues: 512, 1024, 2048, 4096",
+            "LogRetentionDays|10|LogRetentionDays '10' is not one of its AllowedValues",
+            "VpcCidr|10.0.0.0/8|VpcCidr '10.0.0.0/8' does not match its AllowedPattern",
+            "MlflowImage|ghcr.io/mlflow/mlflow|must be an image reference with a tag or digest",
+            "DomainName|https://mlflow.example.com|must be empty or a DNS name",
+            "IdleTimeoutSeconds|5000|IdleTimeoutSeconds 5000 is above its MaxValue 4000",
+            "EphemeralStorageGiB|20|EphemeralStorageGiB 20 is below its MinValue 21",
+            "Workers|two|Workers 'two' is not a number (Type Number)",
+            "HealthCheckTimeoutSeconds|900|above its MaxValue 840",
+    })
+    void eachConstraintKindRefusesABadValueNamingTheParameterAndTheRule(String name, String value, String message) {
+        DeployerException refused = refusal(() -> new ParameterValidator(MLFLOW).checkValues(Map.of(name, value)));
+        assertThat(refused).hasMessageContaining(message);
+    }
+
+    @Test
+    void templateRulesRefuseAFargateSizeBeforeAws() {
+        Map<String, String> effective = DeployCommand.effective(MLFLOW,
+                Map.of("TaskCpu", "512", "TaskMemory", "8192", DeployCommand.CODE_BUCKET, "assets-bucket", DeployCommand.CODE_KEY, "k.jar"), Map.of());
+        assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkEffective(effective)))
+                .hasMessageContaining("rule TaskMemoryFitsCpu512: With TaskCpu 512, TaskMemory must be one of 1024, 2048, 3072, 4096");
+    }
+
+    @Test
+    void countsAndCapacitiesMustBeInOrder() {
+        Map<String, String> effective = DeployCommand.effective(MLFLOW, Map.of("MinTaskCount", "4", "DesiredTaskCount", "3",
+                "MaxTaskCount", "2", "DatabaseMinCapacity", "4", DeployCommand.CODE_BUCKET, "assets-bucket",
+                DeployCommand.CODE_KEY, "k.jar"), Map.of());
+        assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkEffective(effective)))
+                .hasMessageContaining("MinTaskCount (4) must not exceed DesiredTaskCount (3)")
+                .hasMessageContaining("DesiredTaskCount (3) must not exceed MaxTaskCount (2)")
+                .hasMessageContaining("MinTaskCount (4) must not exceed MaxTaskCount (2)")
+                .hasMessageContaining("DatabaseMinCapacity (4) must not exceed DatabaseMaxCapacity (2)");
+    }
+
+    @Test
+    void unknownAndDeployerOwnedNamesAreRefused() {
+        assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkNames(Map.of("Bogus", "1"), RESERVED)))
+                .hasMessageContaining("unknown parameter Bogus (the template's parameters: VpcCidr, AllowedCidr");
+        assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkNames(Map.of(DeployCommand.CODE_KEY, "x.jar"), RESERVED)))
+                .hasMessageContaining("CustomResourcesCodeKey is set by the deployer");
+    }
+
+    @Test
+    void theDefaultsDeployAsTheyAre() {
+        Map<String, String> effective = DeployCommand.effective(MLFLOW,
+                Map.of(DeployCommand.CODE_BUCKET, "assets-bucket", DeployCommand.CODE_KEY, "custom-resources/abc.jar"), Map.of());
+        assertThatCode(() -> new ParameterValidator(MLFLOW).checkEffective(effective)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void anUpdateKeepsPreviousValuesOfWhatIsNotGiven() {
+        Map<String, String> previous = Map.of("TaskCpu", "2048", "TaskMemory", "8192");
+        Map<String, String> effective = DeployCommand.effective(MLFLOW, Map.of("Workers", "4"), previous);
+        assertThat(effective).containsEntry("TaskCpu", "2048").containsEntry("Workers", "4").containsEntry("AuthMode", "basic");
+        var parameters = DeployCommand.parameters(MLFLOW, Map.of("Workers", "4"), previous);
+        assertThat(parameters).anySatisfy(p -> {
+            assertThat(p.parameterKey()).isEqualTo("TaskCpu");
+            assertThat(p.usePreviousValue()).isTrue();
+        });
+        assertThat(parameters).noneMatch(p -> p.parameterKey().equals("AuthMode"));
+    }
+
+    @Test
+    void aCodePipelineTemplateConfigurationIsReadAndTheCommandLineWins() throws Exception {
+        Path file = Files.writeString(dir.resolve("config.json"),
+                "{\"Parameters\": {\"Workers\": \"3\", \"AuthMode\": \"none\"}, \"Tags\": {\"team\": \"ml\"}}");
+        ParameterInput input = ParameterInput.of(List.of("Workers=5"), file);
+        assertThat(input.parameters()).containsEntry("Workers", "5").containsEntry("AuthMode", "none");
+        assertThat(input.tags()).containsEntry("team", "ml");
+    }
+
+    @Test
+    void aMalformedConfigurationFileIsRefused() throws Exception {
+        Path wrong = Files.writeString(dir.resolve("wrong.json"), "{\"Params\": {}}");
+        assertThatThrownBy(() -> ParameterInput.of(List.of(), wrong)).hasMessageContaining("unknown field 'Params'");
+        Path nested = Files.writeString(dir.resolve("nested.json"), "{\"Parameters\": {\"Workers\": {\"n\": 3}}}");
+        assertThatThrownBy(() -> ParameterInput.of(List.of(), nested)).hasMessageContaining("Parameters.Workers must be a string");
+        assertThatThrownBy(() -> ParameterInput.of(List.of("Workers"), null)).hasMessageContaining("-p takes Key=Value");
+    }
+
+    @Test
+    void planNeedsNoCredentialsAndShowsWhatWouldBeMade() {
+        TestConsole console = new TestConsole();
+        int code = Main.run(new String[] {"plan", "--template", ROOT.resolve("templates/mlflow.yaml").toString(),
+            "-p", "CertificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/abc-123", "-p", "Workers=4"},
+                console.console, options -> {
+                    throw new AssertionError("plan must not reach AWS");
+                });
+        assertThat(code).as(console.all()).isZero();
+        assertThat(console.out()).contains("valid with these parameters", "Workers", "(given)", "(set by deploy)",
+                "AWS::ElasticLoadBalancingV2::Listener", "Custom::MlflowHealth");
+        assertThat(console.out()).containsPattern("\\s+2\\s+AWS::ElasticLoadBalancingV2::Listener");
+    }
+
+    @Test
+    void planRefusesBadInputWithExitCodeTwo() {
+        TestConsole console = new TestConsole();
+        int code = Main.run(new String[] {"plan", "--template", ROOT.resolve("templates/mlflow.yaml").toString(),
+            "-p", "TaskCpu=3"}, console.console, options -> {
+                throw new AssertionError("plan must not reach AWS");
+            });
+        assertThat(code).isEqualTo(2);
+        assertThat(console.err()).contains("Error: TaskCpu '3' is not one of its AllowedValues");
+    }
+}

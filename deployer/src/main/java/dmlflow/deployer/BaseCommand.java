@@ -31,6 +31,15 @@ abstract class BaseCommand implements Callable<Integer> {
         return who;
     }
 
+    /** Deletes a stack by id (which still answers once it is gone) and follows it to the end. */
+    StackWatcher.Result deleteAndWatch(AwsSession aws, StackState state) {
+        String id = state.stack().stackId();
+        StackWatcher watcher = watcher(aws);
+        String before = watcher.newestEvent(id);
+        aws.cloudFormation().deleteStack(r -> r.stackName(id));
+        return watcher.watch(id, before, 0);
+    }
+
     void refuseWhenBusy(StackState state) {
         if (state.busy()) {
             throw DeployerException.failed("stack " + state.name() + " is " + state.status()

@@ -120,11 +120,7 @@ final class DeployCommand extends BaseCommand {
         if (!options.yes && !console.confirm(question, "yes", "pass --yes to delete and recreate it")) {
             throw DeployerException.failed("stack " + state.name() + " left as " + state.status());
         }
-        String id = state.stack().stackId();
-        StackWatcher watcher = watcher(aws);
-        String before = watcher.newestEvent(id);
-        aws.cloudFormation().deleteStack(r -> r.stackName(id));
-        StackWatcher.Result deleted = watcher.watch(id, before, 0);
+        StackWatcher.Result deleted = deleteAndWatch(aws, state);
         if (!deleted.succeeded()) {
             throw DeployerException.failed("could not delete the failed stack: " + deleted.rootCause());
         }

@@ -81,11 +81,7 @@ final class RemoveCommand extends BaseCommand {
     }
 
     private void deleteStack(AwsSession aws, StackState state) {
-        String id = state.stack().stackId();
-        StackWatcher watcher = watcher(aws);
-        String before = watcher.newestEvent(id);
-        aws.cloudFormation().deleteStack(r -> r.stackName(id));
-        StackWatcher.Result result = watcher.watch(id, before, 0);
+        StackWatcher.Result result = deleteAndWatch(aws, state);
         if (!result.succeeded()) {
             throw DeployerException.failed("the stack could not be deleted: " + result.rootCause() + "\nIt is now "
                     + result.finalStatus() + ". Fix or remove that resource by hand, then run ./remove.sh again"

@@ -5,16 +5,11 @@ import java.util.Map;
 import java.util.Objects;
 import software.constructs.Construct;
 import software.amazon.awscdk.Duration;
-import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.services.iam.Effect;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
-import software.amazon.awscdk.services.s3.BlockPublicAccess;
 import software.amazon.awscdk.services.s3.Bucket;
-import software.amazon.awscdk.services.s3.BucketEncryption;
-import software.amazon.awscdk.services.s3.BucketProps;
 import software.amazon.awscdk.services.s3.LifecycleRule;
-import software.amazon.awscdk.services.s3.ObjectOwnership;
 
 /**
  * The S3 bucket behind MLflow's proxied artifact store. Clients never touch it: the tracking
@@ -35,21 +30,12 @@ final class ArtifactStore extends Construct {
 
     ArtifactStore(Construct scope, String id, Props props) {
         super(scope, id);
-        bucket = new Bucket(this, "Bucket", BucketProps.builder()
-                .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
-                .encryption(BucketEncryption.S3_MANAGED)
-                .enforceSsl(true)
-                .versioned(true)
-                .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
-                .lifecycleRules(List.of(LifecycleRule.builder()
-                        .id("ExpireOverwrittenAndDeletedArtifacts")
-                        .noncurrentVersionExpiration(Duration.days(props.noncurrentVersionDays()))
-                        .abortIncompleteMultipartUploadAfter(Duration.days(7))
-                        .build()))
-                // Artifacts outlive the stack: remove.sh reports the bucket and deletes it only
-                // when asked to.
-                .removalPolicy(RemovalPolicy.RETAIN)
-                .build());
+        // Artifacts outlive the stack: remove.sh reports the bucket and deletes it only when asked to.
+        bucket = new Bucket(this, "Bucket", PrivateBuckets.props(LifecycleRule.builder()
+                .id("ExpireOverwrittenAndDeletedArtifacts")
+                .noncurrentVersionExpiration(Duration.days(props.noncurrentVersionDays()))
+                .abortIncompleteMultipartUploadAfter(Duration.days(7))
+                .build()));
     }
 
     String bucketName() {

@@ -1,18 +1,12 @@
 package dmlflow.template;
 
-import java.util.List;
 import software.constructs.Construct;
 import software.amazon.awscdk.CfnOutput;
 import software.amazon.awscdk.CfnOutputProps;
 import software.amazon.awscdk.Duration;
-import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.StackProps;
-import software.amazon.awscdk.services.s3.BlockPublicAccess;
 import software.amazon.awscdk.services.s3.Bucket;
-import software.amazon.awscdk.services.s3.BucketEncryption;
-import software.amazon.awscdk.services.s3.BucketProps;
 import software.amazon.awscdk.services.s3.LifecycleRule;
-import software.amazon.awscdk.services.s3.ObjectOwnership;
 
 /**
  * The deployer's assets bucket, one per account and region: the custom-resources jar and the
@@ -26,20 +20,12 @@ public final class BootstrapStack extends ReadableIdsStack {
     public BootstrapStack(Construct scope, String id, StackProps props) {
         super(scope, id, props);
         getTemplateOptions().setTemplateFormatVersion("2010-09-09");
-        Bucket bucket = new Bucket(this, "Assets", BucketProps.builder()
-                .blockPublicAccess(BlockPublicAccess.BLOCK_ALL)
-                .encryption(BucketEncryption.S3_MANAGED)
-                .enforceSsl(true)
-                .versioned(true)
-                .objectOwnership(ObjectOwnership.BUCKET_OWNER_ENFORCED)
-                .lifecycleRules(List.of(LifecycleRule.builder()
-                        .id("ExpireReplacedAssets")
-                        .noncurrentVersionExpiration(Duration.days(30))
-                        .abortIncompleteMultipartUploadAfter(Duration.days(1))
-                        .build()))
-                // Stacks that were deployed from it refer to its objects: it outlives this stack.
-                .removalPolicy(RemovalPolicy.RETAIN)
-                .build());
+        // Stacks deployed from it refer to its objects: it is kept when this stack goes.
+        Bucket bucket = new Bucket(this, "Assets", PrivateBuckets.props(LifecycleRule.builder()
+                .id("ExpireReplacedAssets")
+                .noncurrentVersionExpiration(Duration.days(30))
+                .abortIncompleteMultipartUploadAfter(Duration.days(1))
+                .build()));
         SecurityReview.suppress(bucket, "AwsSolutions-S1",
                 "Holds only build outputs (the jar and templates) written by the deployer; CloudTrail records"
                         + " access, and server access logs would need a second bucket.");

@@ -30,6 +30,7 @@ import software.amazon.awscdk.cxapi.CloudFormationStackArtifact;
 public final class Synthesis {
     public static final String MLFLOW_STACK = "mlflow";
     public static final String BOOTSTRAP_STACK = "bootstrap";
+    public static final String PIPELINE_STACK = "pipeline";
 
     private final Map<String, JsonNode> templates;
 
@@ -37,7 +38,7 @@ public final class Synthesis {
         this.templates = templates;
     }
 
-    /** Both templates: mlflow.yaml and bootstrap.yaml. */
+    /** Every template: mlflow.yaml, bootstrap.yaml, pipeline.yaml. */
     public static Synthesis run() {
         return run(
                 app -> new MlflowStack(app, MLFLOW_STACK, StackProps.builder()
@@ -47,6 +48,10 @@ public final class Synthesis {
                 app -> new BootstrapStack(app, BOOTSTRAP_STACK, StackProps.builder()
                         .synthesizer(new BootstraplessSynthesizer())
                         .description(BootstrapStack.DESCRIPTION)
+                        .build()),
+                app -> new PipelineStack(app, PIPELINE_STACK, StackProps.builder()
+                        .synthesizer(new BootstraplessSynthesizer())
+                        .description(PipelineStack.DESCRIPTION)
                         .build()));
     }
 

@@ -22,7 +22,7 @@ class CfnLintTest {
                     .sorted()
                     .forEach(p -> command.add(root.relativize(p).toString()));
         }
-        assertThat(command).as("templates to lint").hasSizeGreaterThan(5);
+        assertThat(command).as("templates to lint").hasSizeGreaterThan(6);
 
         Process lint = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true).start();
         boolean finished = lint.waitFor(120, TimeUnit.SECONDS);

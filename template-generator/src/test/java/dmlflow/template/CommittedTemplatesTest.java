@@ -13,7 +13,7 @@ class CommittedTemplatesTest {
             + " ./mvnw -q -pl template-generator compile exec:java and commit the result";
 
     @ParameterizedTest
-    @ValueSource(strings = {Synthesis.MLFLOW_STACK, Synthesis.BOOTSTRAP_STACK})
+    @ValueSource(strings = {Synthesis.MLFLOW_STACK, Synthesis.BOOTSTRAP_STACK, Synthesis.PIPELINE_STACK})
     void committedTemplateEqualsAFreshSynth(String stack) throws Exception {
         Path committed = Templates.repositoryRoot().resolve("templates/" + stack + ".yaml");
         assertThat(committed).as(REGENERATE).exists();

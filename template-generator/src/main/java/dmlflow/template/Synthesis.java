@@ -114,6 +114,11 @@ public final class Synthesis {
         }
     }
 
+    /** img/architecture.svg, drawn from the mlflow template. */
+    public String architecture() {
+        return ArchitectureDiagram.render(template(MLFLOW_STACK));
+    }
+
     private static Path temporaryDirectory() {
         try {
             return Files.createTempDirectory("dmlflow-synth");

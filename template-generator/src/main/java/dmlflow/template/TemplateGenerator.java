@@ -2,7 +2,10 @@ package dmlflow.template;
 
 import java.nio.file.Path;
 
-/** Writes templates/mlflow.yaml. Usage: TemplateGenerator [OUTPUT_DIR] (default: templates). */
+/**
+ * Writes templates/*.yaml and img/architecture.svg. Usage: TemplateGenerator [TEMPLATES_DIR]
+ * (default: templates; the picture goes to img/ beside it).
+ */
 public final class TemplateGenerator {
     private TemplateGenerator() {
     }
@@ -11,5 +14,8 @@ public final class TemplateGenerator {
         Path outputDir = Path.of(args.length > 0 ? args[0] : "templates");
         Synthesis synthesis = Synthesis.run();
         synthesis.writeTo(outputDir);
+        Path img = outputDir.toAbsolutePath().getParent().resolve("img");
+        java.nio.file.Files.createDirectories(img);
+        java.nio.file.Files.writeString(img.resolve("architecture.svg"), synthesis.architecture());
     }
 }

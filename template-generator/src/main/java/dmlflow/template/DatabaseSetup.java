@@ -14,7 +14,8 @@ import software.amazon.awscdk.Fn;
  * tasks log in with.
  *
  * <p>Properties: {@code Endpoint}, {@code Port}, {@code MasterSecretArn}, {@code UserSecretArn}
- * (the secret {@code {username,password}} of the tasks' user), {@code Databases} (list). Returns
+ * (the secret {@code {username,password}} of the tasks' user), {@code Databases} (list),
+ * {@code CredentialsVersion} (a trigger: changing it re-applies the password). Returns
  * {@code Username}.
  */
 final class DatabaseSetup extends Construct {
@@ -23,12 +24,14 @@ final class DatabaseSetup extends Construct {
     static final String TRACKING_DATABASE = "mlflow";
     static final String AUTH_DATABASE = "mlflow_auth";
 
-    record Props(Network network, Database database, CustomResourceFunction.Code code, CfnCondition basicAuth) {
+    record Props(Network network, Database database, CustomResourceFunction.Code code, CfnCondition basicAuth,
+            String credentialsVersion) {
         Props {
             Objects.requireNonNull(network, "network");
             Objects.requireNonNull(database, "database");
             Objects.requireNonNull(code, "code");
             Objects.requireNonNull(basicAuth, "basicAuth");
+            Objects.requireNonNull(credentialsVersion, "credentialsVersion");
         }
     }
 
@@ -50,7 +53,10 @@ final class DatabaseSetup extends Construct {
                 "Port", props.database().port(),
                 "MasterSecretArn", props.database().masterSecret().getSecretArn(),
                 "UserSecretArn", props.database().appUserSecret().getSecretArn(),
-                "Databases", databases));
+                "Databases", databases,
+                // Not read by the handler: a new value makes CloudFormation send an Update, which sets
+                // the user's password again from its (rotated) secret.
+                "CredentialsVersion", props.credentialsVersion()));
         // The function answers through the NAT or the S3 endpoint, and needs the writer instance.
         props.network().requireEgress(resource);
         resource.getNode().addDependency(props.database().writer());

@@ -39,12 +39,13 @@ public final class MlflowStack extends ReadableIdsStack {
                 p.workers.getValueAsString(), p.desiredTaskCount.getValueAsNumber(), p.minTaskCount.getValueAsNumber(),
                 p.maxTaskCount.getValueAsNumber(), p.cpuTargetPercent.getValueAsNumber(),
                 p.logRetentionDays.getValueAsNumber(), p.authMode.getValueAsString(),
-                p.defaultPermission.getValueAsString(), allowedHosts, p.idleTimeoutSeconds.getValueAsString()));
+                p.defaultPermission.getValueAsString(), allowedHosts, p.idleTimeoutSeconds.getValueAsString(),
+                p.credentialsVersion.getValueAsString()));
 
         CustomResourceFunction.Code code = new CustomResourceFunction.Code(p.codeBucket.getValueAsString(),
                 p.codeKey.getValueAsString(), p.logRetentionDays.getValueAsNumber());
         DatabaseSetup databaseSetup = new DatabaseSetup(this, "DatabaseSetup",
-                new DatabaseSetup.Props(network, database, code, p.basicAuth));
+                new DatabaseSetup.Props(network, database, code, p.basicAuth, p.credentialsVersion.getValueAsString()));
         SchemaMigration schema = new SchemaMigration(this, "SchemaMigration",
                 new SchemaMigration.Props(network, service, databaseSetup, p.image.getValueAsString(), code));
         HealthGate health = new HealthGate(this, "HealthGate", new HealthGate.Props(network, loadBalancer,

@@ -38,9 +38,9 @@ final class SecurityReview {
         for (IConstruct secret : List.of(database.generatedMasterSecret(), database.appUserSecret(),
                 secrets.adminPassword(), secrets.flaskSecretKey())) {
             suppress(secret, "AwsSolutions-SMG4",
-                    "Rotation needs a rotation Lambda; the database-setup resource re-applies the user's"
-                            + " password on every stack update, so rotating is: change the secret, update the"
-                            + " stack (README, Operations).");
+                    "Rotation needs a rotation Lambda; instead, put a new value into the secret and deploy"
+                            + " with a new CredentialsVersion: the password is set again and the tasks restart"
+                            + " (README, Operations).");
         }
         suppress(service.cluster(), "AwsSolutions-ECS4",
                 "Container Insights is billed per metric; the service's CPU and memory metrics and the load"

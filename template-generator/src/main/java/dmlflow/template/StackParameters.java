@@ -51,6 +51,7 @@ final class StackParameters {
     final CfnParameter dbMaxCapacity;
     final CfnParameter dbBackupRetentionDays;
     final CfnParameter dbDeletionProtection;
+    final CfnParameter credentialsVersion;
     final CfnParameter codeBucket;
     final CfnParameter codeKey;
     final CfnParameter healthTimeoutSeconds;
@@ -142,6 +143,11 @@ final class StackParameters {
                 List.of("true", "false"),
                 "true refuses any deletion of the cluster, the stack's included. Either way, deleting"
                         + " the stack keeps a final snapshot.");
+
+        credentialsVersion = string("CredentialsVersion", "Credentials version", "1",
+                "Change it (to any new value) after putting a new password into the database user's secret:"
+                        + " the user's password is set again and the tasks restart with it.",
+                "^[A-Za-z0-9._-]{1,32}$", "must be 1 to 32 letters, digits, dots, hyphens or underscores");
 
         group("Custom resources");
         codeBucket = string("CustomResourcesCodeBucket", "Code bucket", null,

@@ -114,6 +114,11 @@ public final class Synthesis {
         }
     }
 
+    /** README.md with its parameter table rewritten from the mlflow template. */
+    public String readme(String current) {
+        return ParameterTable.update(current, template(MLFLOW_STACK));
+    }
+
     /** img/architecture.svg, drawn from the mlflow template. */
     public String architecture() {
         return ArchitectureDiagram.render(template(MLFLOW_STACK));

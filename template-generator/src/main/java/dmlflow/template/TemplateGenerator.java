@@ -3,8 +3,8 @@ package dmlflow.template;
 import java.nio.file.Path;
 
 /**
- * Writes templates/*.yaml and img/architecture.svg. Usage: TemplateGenerator [TEMPLATES_DIR]
- * (default: templates; the picture goes to img/ beside it).
+ * Writes templates/*.yaml, img/architecture.svg and the parameter table in README.md.
+ * Usage: TemplateGenerator [TEMPLATES_DIR] (default: templates; img/ and README.md beside it).
  */
 public final class TemplateGenerator {
     private TemplateGenerator() {
@@ -17,5 +17,7 @@ public final class TemplateGenerator {
         Path img = outputDir.toAbsolutePath().getParent().resolve("img");
         java.nio.file.Files.createDirectories(img);
         java.nio.file.Files.writeString(img.resolve("architecture.svg"), synthesis.architecture());
+        Path readme = outputDir.toAbsolutePath().getParent().resolve("README.md");
+        java.nio.file.Files.writeString(readme, synthesis.readme(java.nio.file.Files.readString(readme)));
     }
 }

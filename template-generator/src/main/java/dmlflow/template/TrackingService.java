@@ -61,7 +61,7 @@ final class TrackingService extends Construct {
             ServerSecrets secrets, String image, Number cpu, Number memoryMiB, Number ephemeralStorageGiB,
             String workers, Number desiredCount, Number minCount, Number maxCount, Number cpuTargetPercent,
             Number logRetentionDays, String authMode, String defaultPermission, String allowedHosts,
-            String idleTimeoutSeconds) {
+            String idleTimeoutSeconds, String credentialsVersion) {
         Props {
             Objects.requireNonNull(network, "network");
             Objects.requireNonNull(loadBalancer, "loadBalancer");
@@ -181,6 +181,9 @@ final class TrackingService extends Construct {
         env.put("DMLFLOW_WORKERS", props.workers());
         env.put("DMLFLOW_IDLE_TIMEOUT", props.idleTimeoutSeconds());
         env.put("DMLFLOW_PORT", String.valueOf(LoadBalancer.SERVER_PORT));
+        // ECS reads secrets when a task starts: a new value makes a new task definition, so the
+        // tasks restart and pick up a rotated password.
+        env.put("DMLFLOW_CREDENTIALS_VERSION", props.credentialsVersion());
         env.put("MLFLOW_DISABLE_TELEMETRY", "true");
         // A held connection keeps Aurora Serverless v2 awake; without a pool it can pause at 0 ACU.
         env.put("MLFLOW_SQLALCHEMYSTORE_POOLCLASS", "NullPool");

@@ -9,7 +9,9 @@ import java.util.regex.Pattern;
 record DatabaseSetupProperties(String endpoint, int port, String masterSecretArn, String userSecretArn,
         List<String> databases) {
     /** The properties the template sets (besides ServiceToken and ServiceTimeout). */
-    static final List<String> NAMES = List.of("Endpoint", "Port", "MasterSecretArn", "UserSecretArn", "Databases");
+    static final List<String> NAMES = List.of("Endpoint", "Port", "MasterSecretArn", "UserSecretArn", "Databases",
+            // Read by no one: changing it is what makes CloudFormation send an Update.
+            "CredentialsVersion");
     static final String TYPE = "Custom::MlflowDatabase";
     static final Pattern HOST = Pattern.compile("[A-Za-z0-9.-]{1,253}");
     static final Pattern DATABASE = Pattern.compile("[A-Za-z0-9_]{1,64}");

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dmlflow.resources.aws.AwsClients;
 import dmlflow.resources.testing.AnswerServer;
+import dmlflow.resources.testing.EcsStub;
 import dmlflow.resources.testing.Events;
 import dmlflow.resources.testing.MariaDbServer;
 import dmlflow.resources.testing.MotoServer;
@@ -55,10 +56,14 @@ class JarIT {
     }
 
     private JsonNode run(String handler, ObjectNode event, String... environment) throws Exception {
+        return finish(start(handler, event, 60, environment));
+    }
+
+    private Process start(String handler, ObjectNode event, int timeoutSeconds, String... environment) throws Exception {
         Path file = dir.resolve("event.json");
         Files.writeString(file, event.toString());
         List<String> command = new ArrayList<>(List.of("java", "-cp", JAR.toAbsolutePath().toString(),
-                "dmlflow.resources.LocalInvoke", handler, file.toString(), "60"));
+                "dmlflow.resources.LocalInvoke", handler, file.toString(), String.valueOf(timeoutSeconds)));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("log.txt").toFile());
         builder.environment().put("AWS_ENDPOINT_URL", moto.url());
@@ -68,7 +73,10 @@ class JarIT {
         for (int i = 0; i + 1 < environment.length; i += 2) {
             builder.environment().put(environment[i], environment[i + 1]);
         }
-        Process process = builder.start();
+        return builder.start();
+    }
+
+    private JsonNode finish(Process process) throws Exception {
         assertThat(process.waitFor(90, TimeUnit.SECONDS)).isTrue();
         String log = Files.readString(dir.resolve("log.txt"));
         assertThat(process.exitValue()).as(log).isZero();
@@ -114,6 +122,58 @@ class JarIT {
                 Events.load("schema-create.json", server.url()));
         assertThat(answer.path("Status").asText()).isEqualTo("FAILED");
         assertThat(answer.path("Reason").asText()).contains("ClusterNotFoundException");
+    }
+
+    /**
+     * RunTask, ListTasks, DescribeTasks (an ECS stub: moto's awsvpc RunTask fails) and
+     * GetLogEvents (moto_server) through the shrunk jar.
+     */
+    @Test
+    void schemaMigrationFromTheJarRunsATaskAndReportsItsLastLogLines() throws Exception {
+        var logs = AwsClients.logs();
+        String logGroup = "jar-logs-" + UUID.randomUUID().toString().substring(0, 8);
+        logs.createLogGroup(r -> r.logGroupName(logGroup));
+        String stream = "mlflow/mlflow/" + EcsStub.TASK_ARN.substring(EcsStub.TASK_ARN.lastIndexOf('/') + 1);
+        logs.createLogStream(r -> r.logGroupName(logGroup).logStreamName(stream));
+        logs.putLogEvents(r -> r.logGroupName(logGroup).logStreamName(stream).logEvents(e -> e
+                .timestamp(System.currentTimeMillis()).message("alembic.util.exc.CommandError: Can't locate revision")));
+        ObjectNode event = Events.load("schema-create.json", server.url());
+        Events.properties(event).put("LogGroup", logGroup);
+
+        try (EcsStub ecs = new EcsStub()) {
+            JsonNode answer = run("dmlflow.resources.schema.SchemaMigrationHandler", event, "AWS_ENDPOINT_URL_ECS", ecs.url());
+
+            assertThat(ecs.operations()).containsSubsequence("ListTasks", "RunTask", "DescribeTasks");
+            assertThat(answer.path("Status").asText()).isEqualTo("FAILED");
+            assertThat(answer.path("Reason").asText()).contains("schema migration failed", "Essential container in task exited",
+                    "exit code 1", "Can't locate revision");
+        }
+    }
+
+    /** DescribeServices, ListTasks and DescribeTargetHealth through the shrunk jar. */
+    @Test
+    void healthGateFromTheJarReadsTheServiceAndItsTargets() throws Exception {
+        var ecs = AwsClients.ecs();
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String cluster = ecs.createCluster(r -> r.clusterName("jar-health-" + suffix)).cluster().clusterName();
+        String taskDefinition = ecs.registerTaskDefinition(r -> r.family("jar-health-" + suffix)
+                .containerDefinitions(c -> c.name("mlflow").image("mlflow:test").memory(512)))
+                .taskDefinition().taskDefinitionArn();
+        ecs.createService(r -> r.cluster(cluster).serviceName("svc-" + suffix).taskDefinition(taskDefinition).desiredCount(1));
+        var elb = software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client.builder().build();
+        var ec2 = software.amazon.awssdk.services.ec2.Ec2Client.builder().build();
+        String vpc = ec2.createVpc(r -> r.cidrBlock("10.9.0.0/16")).vpc().vpcId();
+        String group = elb.createTargetGroup(r -> r.name("jar-" + suffix).protocol("HTTP").port(5000).vpcId(vpc)
+                .targetType("ip")).targetGroups().get(0).targetGroupArn();
+        ObjectNode event = Events.load("health-create.json", server.url());
+        Events.properties(event).put("Cluster", cluster).put("Service", "svc-" + suffix).put("TaskDefinition", taskDefinition)
+                .put("TargetGroup", group).put("TrackingUri", "http://127.0.0.1:9").put("TimeoutSeconds", "3");
+
+        JsonNode answer = run("dmlflow.resources.health.HealthGateHandler", event);
+
+        assertThat(answer.path("Status").asText()).isEqualTo("FAILED");
+        assertThat(answer.path("Reason").asText()).contains("was not healthy after", "tasks healthy in the target group",
+                "http://127.0.0.1:9/health to answer");
     }
 
     @Test

@@ -6,6 +6,10 @@ the empty REVIEW_IN_PROGRESS stack, and records no per-stack state for updates. 
 watches exactly those things, so this launcher gives ExecuteChangeSet CreateStack's and
 UpdateStack's own behaviour (moto code paths, not new emulation) and then runs moto_server.
 
+It also shows a stack's outputs only once the stack is no longer in progress, as CloudFormation
+does: moto evaluates outputs lazily, and a DescribeStacks during creation would otherwise create
+a resource that an output's GetAtt names (a custom resource, say) a second time.
+
 Usage: python3 moto_server_with_change_sets.py -H 127.0.0.1 -p PORT
 """
 from moto.cloudformation import models
@@ -40,6 +44,17 @@ def execute_change_set(self, change_set_name, stack_name=None):
 
 
 models.CloudFormationBackend.execute_change_set = execute_change_set
+
+_outputs = models.Stack.outputs.fget
+
+
+def outputs(self):
+    if self.status.endswith("IN_PROGRESS"):
+        return None
+    return _outputs(self)
+
+
+models.Stack.outputs = property(outputs)
 
 if __name__ == "__main__":
     main()

@@ -18,6 +18,7 @@ import software.amazon.awssdk.services.cloudformation.model.StackResource;
 final class CustomResourceAnswerer implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicInteger answered = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicReference<Exception> lastError = new java.util.concurrent.atomic.AtomicReference<>();
     private final Thread thread;
 
     CustomResourceAnswerer(String motoUrl, String stack, String logicalId, String dataJson) {
@@ -42,15 +43,14 @@ final class CustomResourceAnswerer implements AutoCloseable {
                                 answered.incrementAndGet();
                             }
                         }
-                    } catch (RuntimeException notYet) {
-                        // The stack does not exist yet: look again.
+                    } catch (java.io.IOException | RuntimeException notYet) {
+                        // No stack yet, or moto busy with the stack: look again.
+                        lastError.set(notYet);
                     }
                     Thread.sleep(100);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
             }
         }, "custom-resource-answerer");
         thread.setDaemon(true);
@@ -59,6 +59,11 @@ final class CustomResourceAnswerer implements AutoCloseable {
 
     int answered() {
         return answered.get();
+    }
+
+    /** What last went wrong while looking or answering, for a failing test's message. */
+    Exception lastError() {
+        return lastError.get();
     }
 
     @Override

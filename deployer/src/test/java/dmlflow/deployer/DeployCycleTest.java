@@ -54,7 +54,8 @@ class DeployCycleTest {
         // 1. Create: the bootstrap stack, both uploads, a CREATE change set, the custom resource answered.
         TestConsole first = new TestConsole();
         try (CustomResourceAnswerer answerer = new CustomResourceAnswerer(moto, stack, "HealthGate", "{\"MlflowVersion\":\"3.17.0\"}")) {
-            assertThat(run(first, deploy(stack, jar, "-p", "Greeting=hello"))).as(first.all()).isZero();
+            assertThat(run(first, deploy(stack, jar, "-p", "Greeting=hello", "--timeout-minutes", "2")))
+                    .as("%s%nanswerer's last error: %s", first.all(), answerer.lastError()).isZero();
             assertThat(answerer.answered()).as(first.all()).isPositive();
         }
         assertThat(first.out())

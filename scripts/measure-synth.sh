@@ -9,6 +9,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 classpath="template-generator/target/classes:$(cat template-generator/target/classpath.txt)"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+cp README.md "$out/"
 
 times=()
 for run in 1 2 3 4 5; do
@@ -21,12 +22,13 @@ done
 median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
 echo "synth (whole process, CDK validation on): median ${median} ms of 5"
 
-python3 - "$out/mlflow.yaml" <<'PY'
+python3 - "$out/templates" <<'PY'
 import os, sys, yaml
-path = sys.argv[1]
-with open(path) as f:
-    template = yaml.safe_load(f)
-print(f"templates/mlflow.yaml: {len(template['Resources'])} resources, "
-      f"{len(template['Parameters'])} parameters, {len(template['Outputs'])} outputs, "
-      f"{os.path.getsize(path)} bytes")
+for name in sorted(os.listdir(sys.argv[1])):
+    path = os.path.join(sys.argv[1], name)
+    with open(path) as f:
+        template = yaml.safe_load(f)
+    print(f"templates/{name}: {len(template['Resources'])} resources, "
+          f"{len(template.get('Parameters', {}))} parameters, {len(template.get('Outputs', {}))} outputs, "
+          f"{os.path.getsize(path)} bytes")
 PY

@@ -1,13 +1,11 @@
 package dmlflow.deployer;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.services.cloudformation.model.ChangeSetType;
 import software.amazon.awssdk.services.cloudformation.model.Parameter;
@@ -19,27 +17,11 @@ import software.amazon.awssdk.services.cloudformation.model.Tag;
         description = "Create or update the stack: upload the custom-resources jar, plan a change set, show it,"
                 + " execute it and watch it; print the tracking URI and how to log in.")
 final class DeployCommand extends BaseCommand {
-    static final String CODE_BUCKET = "CustomResourcesCodeBucket";
-    static final String CODE_KEY = "CustomResourcesCodeKey";
+    static final String CODE_BUCKET = StackInputs.CODE_BUCKET;
+    static final String CODE_KEY = StackInputs.CODE_KEY;
 
-    @Option(names = {"-p", "--parameter"}, paramLabel = "KEY=VALUE", description = "A template parameter (repeatable).")
-    List<String> assignments = new ArrayList<>();
-
-    @Option(names = "--parameters", paramLabel = "FILE",
-            description = "Parameters and tags in CodePipeline's template-configuration format: {\"Parameters\":{…},\"Tags\":{…}}.")
-    Path parametersFile;
-
-    @Option(names = "--template", defaultValue = "templates/mlflow.yaml", paramLabel = "FILE",
-            description = "The stack template (default: ${DEFAULT-VALUE}).")
-    Path templatePath;
-
-    @Option(names = "--bootstrap-template", defaultValue = "templates/bootstrap.yaml", paramLabel = "FILE",
-            description = "The assets-bucket template (default: ${DEFAULT-VALUE}).")
-    Path bootstrapPath;
-
-    @Option(names = "--jar", defaultValue = "custom-resources/target/custom-resources.jar", paramLabel = "FILE",
-            description = "The custom-resources jar (default: ${DEFAULT-VALUE}).")
-    Path jar;
+    @Mixin
+    StackInputs inputs = new StackInputs();
 
     @Option(names = "--confirm-data-changes",
             description = "Go ahead even when the change set replaces or removes the database, a bucket or a secret.")
@@ -48,16 +30,11 @@ final class DeployCommand extends BaseCommand {
     @Override
     public Integer call() {
         // Everything that can be checked without AWS is checked first.
-        StackTemplate template = StackTemplate.load(templatePath);
-        ParameterInput input = ParameterInput.of(assignments, parametersFile);
-        ParameterValidator validator = new ParameterValidator(template);
-        boolean takesCode = template.parameters().containsKey(CODE_BUCKET);
-        validator.checkNames(input.parameters(), takesCode ? Set.of(CODE_BUCKET, CODE_KEY) : Set.of());
-        validator.checkValues(input.parameters());
-        if (takesCode && !Files.isRegularFile(jar)) {
-            throw DeployerException.usage("no custom-resources jar at " + jar
-                    + ": build it with ./mvnw -pl custom-resources -am package -DskipTests (deploy.sh does)");
-        }
+        StackInputs.Checked checked = inputs.check(true);
+        StackTemplate template = checked.template();
+        ParameterInput input = checked.input();
+        ParameterValidator validator = checked.validator();
+        boolean takesCode = checked.takesCode();
         Preflight.check(console);
 
         try (AwsSession aws = session()) {
@@ -70,11 +47,11 @@ final class DeployCommand extends BaseCommand {
             boolean creating = state.neverDeployed();
             Map<String, String> previous = creating ? Map.of() : state.parameters();
 
-            AssetStore assets = AssetStore.ensure(aws, bootstrapPath, watcher(aws), console);
+            AssetStore assets = AssetStore.ensure(aws, inputs.bootstrapPath, watcher(aws), console);
             Map<String, String> given = new LinkedHashMap<>(input.parameters());
             if (takesCode) {
                 given.put(CODE_BUCKET, assets.bucket());
-                given.put(CODE_KEY, assets.upload(jar, "custom-resources", "jar", console));
+                given.put(CODE_KEY, assets.upload(inputs.jar, "custom-resources", "jar", console));
             }
             validator.checkEffective(effective(template, given, previous));
             String templateUrl = assets.url(assets.upload(template.path(), "templates", "yaml", console));

@@ -5,12 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,44 +21,25 @@ import picocli.CommandLine.Option;
 final class PackageCommand extends BaseCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Option(names = {"-p", "--parameter"}, paramLabel = "KEY=VALUE", description = "A template parameter (repeatable).")
-    List<String> assignments = new ArrayList<>();
-
-    @Option(names = "--parameters", paramLabel = "FILE", description = "Parameters and tags in template-configuration format.")
-    Path parametersFile;
+    @Mixin
+    StackInputs inputs = new StackInputs();
 
     @Option(names = "--output", defaultValue = "build/template-config.json", paramLabel = "FILE",
             description = "Where to write the template configuration (default: ${DEFAULT-VALUE}).")
     Path output;
 
-    @Option(names = "--template", defaultValue = "templates/mlflow.yaml", paramLabel = "FILE",
-            description = "The stack template (default: ${DEFAULT-VALUE}).")
-    Path templatePath;
-
-    @Option(names = "--bootstrap-template", defaultValue = "templates/bootstrap.yaml", paramLabel = "FILE",
-            description = "The assets-bucket template (default: ${DEFAULT-VALUE}).")
-    Path bootstrapPath;
-
-    @Option(names = "--jar", defaultValue = "custom-resources/target/custom-resources.jar", paramLabel = "FILE",
-            description = "The custom-resources jar (default: ${DEFAULT-VALUE}).")
-    Path jar;
-
     @Override
     public Integer call() {
-        StackTemplate template = StackTemplate.load(templatePath);
-        ParameterInput input = ParameterInput.of(assignments, parametersFile);
-        ParameterValidator validator = new ParameterValidator(template);
-        validator.checkNames(input.parameters(), Set.of(DeployCommand.CODE_BUCKET, DeployCommand.CODE_KEY));
-        validator.checkValues(input.parameters());
-        if (!Files.isRegularFile(jar)) {
-            throw DeployerException.usage("no custom-resources jar at " + jar + ": build it first");
-        }
+        StackInputs.Checked checked = inputs.check(true);
+        StackTemplate template = checked.template();
+        ParameterInput input = checked.input();
+        ParameterValidator validator = checked.validator();
         try (AwsSession aws = session()) {
             announce(aws, "Packaging for");
-            AssetStore assets = AssetStore.ensure(aws, bootstrapPath, watcher(aws), console);
+            AssetStore assets = AssetStore.ensure(aws, inputs.bootstrapPath, watcher(aws), console);
             Map<String, String> parameters = new LinkedHashMap<>(input.parameters());
             parameters.put(DeployCommand.CODE_BUCKET, assets.bucket());
-            parameters.put(DeployCommand.CODE_KEY, assets.upload(jar, "custom-resources", "jar", console));
+            parameters.put(DeployCommand.CODE_KEY, assets.upload(inputs.jar, "custom-resources", "jar", console));
             // CodePipeline's CloudFormation action gives parameters it is not told template defaults.
             validator.checkEffective(DeployCommand.effective(template, parameters, Map.of()));
             write(parameters, input.tags());

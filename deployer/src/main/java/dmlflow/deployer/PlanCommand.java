@@ -1,37 +1,26 @@
 package dmlflow.deployer;
 
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** What a deploy would create, worked out locally: no AWS credentials needed. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
         description = "Validate parameters against the template and show their effective values and the resources"
                 + " a new stack would get. Needs no AWS credentials.")
 final class PlanCommand extends BaseCommand {
-    @Option(names = {"-p", "--parameter"}, paramLabel = "KEY=VALUE", description = "A template parameter (repeatable).")
-    List<String> assignments = new ArrayList<>();
-
-    @Option(names = "--parameters", paramLabel = "FILE", description = "Parameters in CodePipeline's template-configuration format.")
-    Path parametersFile;
-
-    @Option(names = "--template", defaultValue = "templates/mlflow.yaml", paramLabel = "FILE",
-            description = "The stack template (default: ${DEFAULT-VALUE}).")
-    Path templatePath;
+    @Mixin
+    StackInputs inputs = new StackInputs();
 
     @Override
     public Integer call() {
         options.validate();
-        StackTemplate template = StackTemplate.load(templatePath);
-        ParameterInput input = ParameterInput.of(assignments, parametersFile);
-        ParameterValidator validator = new ParameterValidator(template);
+        StackInputs.Checked checked = inputs.check(false);
+        StackTemplate template = checked.template();
+        ParameterInput input = checked.input();
+        ParameterValidator validator = checked.validator();
         Set<String> deployerSets = Set.of(DeployCommand.CODE_BUCKET, DeployCommand.CODE_KEY);
-        validator.checkNames(input.parameters(), deployerSets);
-        validator.checkValues(input.parameters());
         Map<String, String> effective = DeployCommand.effective(template, input.parameters(), Map.of());
         deployerSets.stream().filter(template.parameters()::containsKey)
                 .forEach(name -> effective.put(name, name.equals(DeployCommand.CODE_KEY) ? "custom-resources/SHA256.jar" : "assets-bucket"));

@@ -17,10 +17,10 @@ class CommandLineParsingTest {
         assertThat(deploy.options.region).isEqualTo("eu-central-1");
         assertThat(deploy.options.profile).isEqualTo("ops");
         assertThat(deploy.options.yes).isTrue();
-        assertThat(deploy.assignments).containsExactly("Workers=4", "AuthMode=none");
-        assertThat(deploy.parametersFile).isEqualTo(Path.of("cfg.json"));
-        assertThat(deploy.templatePath).isEqualTo(Path.of("templates/mlflow.yaml"));
-        assertThat(deploy.jar).isEqualTo(Path.of("custom-resources/target/custom-resources.jar"));
+        assertThat(deploy.inputs.assignments).containsExactly("Workers=4", "AuthMode=none");
+        assertThat(deploy.inputs.parametersFile).isEqualTo(Path.of("cfg.json"));
+        assertThat(deploy.inputs.templatePath).isEqualTo(Path.of("templates/mlflow.yaml"));
+        assertThat(deploy.inputs.jar).isEqualTo(Path.of("custom-resources/target/custom-resources.jar"));
     }
 
     @Test

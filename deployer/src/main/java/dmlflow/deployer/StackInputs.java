@@ -1,0 +1,57 @@
+package dmlflow.deployer;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import picocli.CommandLine.Option;
+
+/**
+ * What a stack is made from, as the deploy, plan and package commands take it: the template,
+ * its parameters, and the custom-resources jar; checked before anything reaches AWS.
+ */
+final class StackInputs {
+    static final String CODE_BUCKET = "CustomResourcesCodeBucket";
+    static final String CODE_KEY = "CustomResourcesCodeKey";
+
+    @Option(names = {"-p", "--parameter"}, paramLabel = "KEY=VALUE", description = "A template parameter (repeatable).")
+    List<String> assignments = new ArrayList<>();
+
+    @Option(names = "--parameters", paramLabel = "FILE",
+            description = "Parameters and tags in CodePipeline's template-configuration format: {\"Parameters\":{…},\"Tags\":{…}}.")
+    Path parametersFile;
+
+    @Option(names = "--template", defaultValue = "templates/mlflow.yaml", paramLabel = "FILE",
+            description = "The stack template (default: ${DEFAULT-VALUE}).")
+    Path templatePath;
+
+    @Option(names = "--bootstrap-template", defaultValue = "templates/bootstrap.yaml", paramLabel = "FILE",
+            description = "The assets-bucket template (default: ${DEFAULT-VALUE}).")
+    Path bootstrapPath;
+
+    @Option(names = "--jar", defaultValue = "custom-resources/target/custom-resources.jar", paramLabel = "FILE",
+            description = "The custom-resources jar (default: ${DEFAULT-VALUE}).")
+    Path jar;
+
+    /** The template, the given parameters, and a validator that has already refused bad names and values. */
+    record Checked(StackTemplate template, ParameterInput input, ParameterValidator validator) {
+        boolean takesCode() {
+            return template.parameters().containsKey(CODE_BUCKET);
+        }
+    }
+
+    Checked check(boolean needsJar) {
+        StackTemplate template = StackTemplate.load(templatePath);
+        ParameterInput input = ParameterInput.of(assignments, parametersFile);
+        ParameterValidator validator = new ParameterValidator(template);
+        validator.checkNames(input.parameters(), Set.of(CODE_BUCKET, CODE_KEY));
+        validator.checkValues(input.parameters());
+        Checked checked = new Checked(template, input, validator);
+        if (needsJar && checked.takesCode() && !Files.isRegularFile(jar)) {
+            throw DeployerException.usage("no custom-resources jar at " + jar
+                    + ": build it with ./mvnw -pl custom-resources -am package -DskipTests (deploy.sh does)");
+        }
+        return checked;
+    }
+}

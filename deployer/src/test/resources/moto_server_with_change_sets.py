@@ -33,7 +33,13 @@ def execute_change_set(self, change_set_name, stack_name=None):
         stack.template = change_set.template
         stack._parse_template()
         stack.parameters = change_set.parameters
+        # ResourceMap.load() validates the outputs by evaluating them, which creates every
+        # resource an output names before the creation loop does (a second custom resource, a
+        # second SSM parameter): build the map without them, evaluate them once complete.
+        template = stack.template_dict
+        stack.template_dict = {key: value for key, value in template.items() if key != "Outputs"}
         stack.resource_map = stack._create_resource_map()
+        stack.template_dict = template
         stack.output_map = stack._create_output_map()
         stack._add_stack_event("CREATE_IN_PROGRESS", resource_status_reason="User Initiated")
         stack.create_resources()
@@ -44,6 +50,19 @@ def execute_change_set(self, change_set_name, stack_name=None):
 
 
 models.CloudFormationBackend.execute_change_set = execute_change_set
+
+def verify_readiness(self):
+    # moto can hold two objects for one custom resource (one in the stack's resource map, one
+    # registered when it was created again); the answer lands on the registered one. Make the
+    # map hold the answered object, then check, so that the stack completes and its GetAtt
+    # outputs read the answer's Data.
+    for logical_id, custom in self.custom_resources.items():
+        self.resource_map._parsed_resources[logical_id] = custom
+    if self.resource_map.creation_complete():
+        self.mark_creation_complete()
+
+
+models.Stack.verify_readiness = verify_readiness
 
 _outputs = models.Stack.outputs.fget
 

@@ -12,11 +12,6 @@ public final class DeployerException extends RuntimeException {
         this.exitCode = exitCode;
     }
 
-    public DeployerException(int exitCode, String message, Throwable cause) {
-        super(message, cause);
-        this.exitCode = exitCode;
-    }
-
     public static DeployerException usage(String message) {
         return new DeployerException(USAGE, message);
     }

@@ -6,10 +6,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -53,10 +51,6 @@ final class StackTemplate {
         return bytes.clone();
     }
 
-    String description() {
-        return root.path("Description").asText("");
-    }
-
     Map<String, ParameterSpec> parameters() {
         return parameters;
     }
@@ -86,11 +80,5 @@ final class StackTemplate {
 
     int resourceCount(Map<String, String> values) {
         return resourceCounts(values).values().stream().mapToInt(Integer::intValue).sum();
-    }
-
-    List<String> outputNames() {
-        List<String> names = new ArrayList<>();
-        root.path("Outputs").fieldNames().forEachRemaining(names::add);
-        return names;
     }
 }

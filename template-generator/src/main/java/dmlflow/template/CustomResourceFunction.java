@@ -173,12 +173,4 @@ final class CustomResourceFunction extends Construct {
     SecurityGroup securityGroup() {
         return Objects.requireNonNull(securityGroup, "this function is not in the VPC");
     }
-
-    Role role() {
-        return role;
-    }
-
-    CfnFunction function() {
-        return function;
-    }
 }

@@ -262,16 +262,8 @@ final class TrackingService extends Construct {
         return securityGroup.getSecurityGroupId();
     }
 
-    SecurityGroup securityGroup() {
-        return securityGroup;
-    }
-
     LogGroup logGroup() {
         return logGroup;
-    }
-
-    FargateService service() {
-        return service;
     }
 
     FargateTaskDefinition taskDefinition() {

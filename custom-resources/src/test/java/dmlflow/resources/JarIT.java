@@ -150,6 +150,34 @@ class JarIT {
         }
     }
 
+    /**
+     * An image change through the shrunk jar: DescribeStacks, the check task (ECS stub), UpdateService,
+     * CreateDBClusterSnapshot and DescribeDBClusterSnapshots (moto_server), the failed migration.
+     */
+    @Test
+    void anImageChangeFromTheJarSnapshotsTheClusterBeforeItsMigration() throws Exception {
+        String cluster = "jar-db-" + UUID.randomUUID().toString().substring(0, 8);
+        var rds = AwsClients.rds();
+        rds.createDBCluster(r -> r.dbClusterIdentifier(cluster).engine("aurora-mysql").masterUsername("admin")
+                .masterUserPassword("not-used-here-1"));
+        ObjectNode event = Events.load("schema-create.json", server.url());
+        event.put("RequestType", "Update").put("PhysicalResourceId", "mlflow-SchemaMigration");
+        event.set("OldResourceProperties", Events.properties(event).deepCopy());
+        Events.properties(event).put("Image", "ghcr.io/mlflow/mlflow:v3.18.0-full").put("DatabaseCluster", cluster);
+
+        try (EcsStub ecs = new EcsStub()) {
+            JsonNode answer = run("dmlflow.resources.schema.SchemaMigrationHandler", event, "AWS_ENDPOINT_URL_ECS", ecs.url());
+
+            assertThat(ecs.operations()).containsSubsequence("RunTask", "DescribeTasks", "DescribeServices",
+                    "UpdateService", "RunTask", "DescribeTasks", "UpdateService");
+            String snapshot = rds.describeDBClusterSnapshots(r -> r.dbClusterIdentifier(cluster).snapshotType("manual"))
+                    .dbClusterSnapshots().get(0).dbClusterSnapshotIdentifier();
+            assertThat(answer.path("Status").asText()).isEqualTo("FAILED");
+            assertThat(answer.path("Reason").asText()).contains("the service was put back on mlflow-mlflow:6 with 1 tasks",
+                    "the snapshot " + snapshot + " holds the database as it was before");
+        }
+    }
+
     /** DescribeServices, ListTasks and DescribeTargetHealth through the shrunk jar. */
     @Test
     void healthGateFromTheJarReadsTheServiceAndItsTargets() throws Exception {
@@ -174,6 +202,28 @@ class JarIT {
         assertThat(answer.path("Status").asText()).isEqualTo("FAILED");
         assertThat(answer.path("Reason").asText()).contains("was not healthy after", "tasks healthy in the target group",
                 "http://127.0.0.1:9/health to answer");
+    }
+
+    /**
+     * DescribeStacks through the shrunk jar: an Update reads its stack's status (moto reports
+     * CREATE_COMPLETE, so it is no rollback) and then does its work (a schema check on a new task
+     * definition, in a cluster moto does not have).
+     */
+    @Test
+    void anUpdateFromTheJarReadsItsStacksStatusThenRuns() throws Exception {
+        String stackId = AwsClients.cloudFormation().createStack(r -> r.stackName("jar-status-" + UUID.randomUUID()
+                .toString().substring(0, 8)).templateBody("{\"Resources\":{\"Bucket\":{\"Type\":\"AWS::S3::Bucket\"}}}"))
+                .stackId();
+        ObjectNode event = Events.load("schema-create.json", server.url());
+        event.put("RequestType", "Update").put("PhysicalResourceId", "mlflow-SchemaMigration").put("StackId", stackId);
+        event.set("OldResourceProperties", Events.properties(event).deepCopy());
+        Events.properties(event).put("TaskDefinition", "arn:aws:ecs:eu-west-1:123456789012:task-definition/mlflow-mlflow:8");
+
+        JsonNode answer = run("dmlflow.resources.schema.SchemaMigrationHandler", event);
+
+        assertThat(Files.readString(dir.resolve("log.txt"))).doesNotContain("stack-status-unknown");
+        assertThat(answer.path("Status").asText()).isEqualTo("FAILED");
+        assertThat(answer.path("Reason").asText()).contains("ClusterNotFoundException");
     }
 
     @Test

@@ -156,10 +156,13 @@ final class DeployCommand extends BaseCommand {
         return switch (status) {
             case "ROLLBACK_COMPLETE" -> "Its first creation failed and was rolled back (the artifact bucket is"
                     + " kept). Fix the cause and run ./deploy.sh again: it offers to delete the failed stack first.";
-            case "UPDATE_ROLLBACK_COMPLETE" -> "It is back on its previous version and still serving. Fix the cause"
-                    + " and deploy again.";
+            case "UPDATE_ROLLBACK_COMPLETE" -> "Its resources are back on their previous settings. If a schema"
+                    + " migration failed half-way, the previous MLflow cannot serve the changed schema: restore the"
+                    + " snapshot taken before the upgrade (README, Operations). Fix the cause and deploy again.";
             case "UPDATE_ROLLBACK_FAILED" -> "CloudFormation could not roll back: fix the resource it names, then"
-                    + " run aws cloudformation continue-update-rollback --stack-name STACK.";
+                    + " run aws cloudformation continue-update-rollback --stack-name STACK. If it names the service"
+                    + " after a schema migration (the old MLflow cannot serve the upgraded schema), add"
+                    + " --resources-to-skip TrackingServiceService and deploy the new image again.";
             case "ROLLBACK_FAILED" -> "The rollback failed too: see the events in the console, then remove the"
                     + " stack with ./remove.sh.";
             default -> "See its events in the CloudFormation console.";

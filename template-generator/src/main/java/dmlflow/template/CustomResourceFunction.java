@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import software.constructs.Construct;
+import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.CustomResource;
 import software.amazon.awscdk.CustomResourceProps;
 import software.amazon.awscdk.Duration;
@@ -73,6 +74,9 @@ final class CustomResourceFunction extends Construct {
         ((CfnLogGroup) logGroup.getNode().getDefaultChild())
                 .addPropertyOverride("RetentionInDays", props.code().logRetentionDays());
         grant(List.of("logs:CreateLogStream", "logs:PutLogEvents"), List.of(logGroup.getLogGroupArn()));
+        // An Update that CloudFormation sends while rolling back looks like any other: the handler
+        // reads its own stack's status to tell (and then touches nothing).
+        grant(List.of("cloudformation:DescribeStacks"), List.of(Aws.STACK_ID));
 
         CfnFunction.VpcConfigProperty vpcConfig = null;
         if (props.network() != null) {

@@ -5,6 +5,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import software.constructs.Construct;
+import software.amazon.awscdk.ArnComponents;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.ArnFormat;
 import software.amazon.awscdk.CfnResource;
 import software.amazon.awscdk.Fn;
 import software.amazon.awscdk.RemovalPolicy;
@@ -139,6 +142,15 @@ final class Database extends Construct {
 
     ISecret appUserSecret() {
         return appUserSecret;
+    }
+
+    String clusterIdentifier() {
+        return cluster.getClusterIdentifier();
+    }
+
+    String clusterArn() {
+        return Stack.of(this).formatArn(ArnComponents.builder().service("rds").resource("cluster")
+                .resourceName(cluster.getClusterIdentifier()).arnFormat(ArnFormat.COLON_RESOURCE_NAME).build());
     }
 
     DatabaseCluster cluster() {

@@ -14,8 +14,9 @@ import software.amazon.awscdk.Duration;
  * <p>It is created alongside the service, not after it: it depends on what the service depends
  * on and names the service by its fixed name, so CloudFormation starts it while the service is
  * still being created or updated. Properties: {@code Cluster}, {@code Service},
- * {@code TargetGroup}, {@code TrackingUri} (the load balancer's own http URL, where
- * {@code /health} and {@code /version} always answer), {@code TaskDefinition},
+ * {@code TargetGroup}, {@code TrackingUri} (the load balancer's own http URL, which forwards the
+ * gate's requests), {@code TrackingHost} (the host name users' requests carry: DomainName or the
+ * load balancer's name), {@code Image} (for MlflowVersion on a rollback), {@code TaskDefinition},
  * {@code ContainerName}, {@code LogGroup}, {@code LogStreamPrefix}, {@code TimeoutSeconds}.
  * Returns {@code MlflowVersion}.
  */
@@ -25,12 +26,14 @@ final class HealthGate extends Construct {
     static final Duration FUNCTION_TIMEOUT = Duration.seconds(900);
 
     record Props(Network network, LoadBalancer loadBalancer, TrackingService service, SchemaMigration schema,
-            String timeoutSeconds, CustomResourceFunction.Code code) {
+            String trackingHost, String image, String timeoutSeconds, CustomResourceFunction.Code code) {
         Props {
             Objects.requireNonNull(network, "network");
             Objects.requireNonNull(loadBalancer, "loadBalancer");
             Objects.requireNonNull(service, "service");
             Objects.requireNonNull(schema, "schema");
+            Objects.requireNonNull(trackingHost, "trackingHost");
+            Objects.requireNonNull(image, "image");
             Objects.requireNonNull(timeoutSeconds, "timeoutSeconds");
             Objects.requireNonNull(code, "code");
         }
@@ -54,16 +57,18 @@ final class HealthGate extends Construct {
                 "DescribeTargetHealth takes no resource-level scoping.");
         function.grant(List.of("logs:GetLogEvents"), List.of(service.logGroup().getLogGroupArn()));
 
-        resource = function.resource("Resource", TYPE, Map.of(
-                "Cluster", service.clusterName(),
-                "Service", service.serviceName(),
-                "TargetGroup", props.loadBalancer().targetGroup().getTargetGroupArn(),
-                "TrackingUri", props.loadBalancer().probeUrl(),
-                "TaskDefinition", service.taskDefinitionArn(),
-                "ContainerName", TrackingService.CONTAINER_NAME,
-                "LogGroup", service.logGroup().getLogGroupName(),
-                "LogStreamPrefix", TrackingService.LOG_STREAM_PREFIX,
-                "TimeoutSeconds", props.timeoutSeconds()));
+        resource = function.resource("Resource", TYPE, Map.ofEntries(
+                Map.entry("Cluster", service.clusterName()),
+                Map.entry("Service", service.serviceName()),
+                Map.entry("TargetGroup", props.loadBalancer().targetGroup().getTargetGroupArn()),
+                Map.entry("TrackingUri", props.loadBalancer().probeUrl()),
+                Map.entry("TrackingHost", props.trackingHost()),
+                Map.entry("Image", props.image()),
+                Map.entry("TaskDefinition", service.taskDefinitionArn()),
+                Map.entry("ContainerName", TrackingService.CONTAINER_NAME),
+                Map.entry("LogGroup", service.logGroup().getLogGroupName()),
+                Map.entry("LogStreamPrefix", TrackingService.LOG_STREAM_PREFIX),
+                Map.entry("TimeoutSeconds", props.timeoutSeconds())));
         // Start with the service (which waits for the schema), not after it, and keep the
         // network path to the load balancer and to CloudFormation until this is gone.
         resource.getNode().addDependency(props.schema().resource());
@@ -71,6 +76,10 @@ final class HealthGate extends Construct {
             resource.getNode().addDependency(listener);
         }
         props.network().requireEgress(resource);
+    }
+
+    CustomResource resource() {
+        return resource;
     }
 
     String mlflowVersion() {

@@ -25,8 +25,9 @@ import software.amazon.awscdk.services.elasticloadbalancingv2.TargetType;
  * The internet-facing application load balancer in front of the tracking server.
  *
  * <p>Port 80 always listens; with a certificate, 443 serves HTTPS and 80 redirects to it, except
- * {@code /health} and {@code /version}, which 80 keeps forwarding so the health gate can probe
- * the server through the load balancer without a certificate that names the ALB's own DNS name.
+ * {@code /health} and {@code /version} (for monitors) and anything from the NAT gateway's address
+ * (the health gate), which 80 keeps forwarding, so the gate can probe the server through the load
+ * balancer without a certificate that names the ALB's own DNS name.
  */
 final class LoadBalancer extends Construct {
     static final int SERVER_PORT = 5000;
@@ -48,6 +49,7 @@ final class LoadBalancer extends Construct {
     private final ApplicationTargetGroup targetGroup;
     private final CfnListener httpListener;
     private final CfnListenerRule healthRule;
+    private final CfnListenerRule gateRule;
     private final CfnCondition hasCertificate;
 
     LoadBalancer(Construct scope, String id, Props props) {
@@ -99,6 +101,12 @@ final class LoadBalancer extends Construct {
                 .defaultActions(Fn.conditionIf(hasCertificate.getLogicalId(),
                         List.of(redirectToHttps()), List.of(forward())))
                 .build();
+        // The health gate must send an API request as users do (to prove the Host check lets them
+        // in), but with a certificate port 80 redirects everything: forward what comes from the
+        // NAT gateway's address (the gate's, the stack's own) on port 80 whatever its path.
+        String natSource = Fn.join("", List.of(props.network().natPublicIp(), "/32"));
+        // Priority 1 is the health rule's since the first release: a stack update that moved it
+        // would collide with the new rule (priorities are unique per listener) and fail.
         healthRule = CfnListenerRule.Builder.create(this, "HealthOverHttp")
                 .listenerArn(httpListener.getRef())
                 .priority(1)
@@ -108,10 +116,18 @@ final class LoadBalancer extends Construct {
                                 .values(List.of("/health", "/version"))
                                 .build())
                         .build()))
-                .actions(List.of(CfnListenerRule.ActionProperty.builder()
-                        .type("forward")
-                        .targetGroupArn(targetGroup.getTargetGroupArn())
+                .actions(List.of(forwardAction()))
+                .build();
+        gateRule = CfnListenerRule.Builder.create(this, "HealthGateOverHttp")
+                .listenerArn(httpListener.getRef())
+                .priority(2)
+                .conditions(List.of(CfnListenerRule.RuleConditionProperty.builder()
+                        .field("source-ip")
+                        .sourceIpConfig(CfnListenerRule.SourceIpConfigProperty.builder()
+                                .values(List.of(natSource))
+                                .build())
                         .build()))
+                .actions(List.of(forwardAction()))
                 .build();
         CfnListener https = CfnListener.Builder.create(this, "Https")
                 .loadBalancerArn(alb.getLoadBalancerArn())
@@ -127,6 +143,13 @@ final class LoadBalancer extends Construct {
                         .build()))
                 .build();
         https.getCfnOptions().setCondition(hasCertificate);
+    }
+
+    private CfnListenerRule.ActionProperty forwardAction() {
+        return CfnListenerRule.ActionProperty.builder()
+                .type("forward")
+                .targetGroupArn(targetGroup.getTargetGroupArn())
+                .build();
     }
 
     /** Raw CloudFormation (PascalCase keys): it sits inside an Fn::If, where CDK does not map struct fields. */
@@ -160,7 +183,7 @@ final class LoadBalancer extends Construct {
         return Fn.conditionIf(hasCertificate.getLogicalId(), "https", "http").toString();
     }
 
-    /** Where the health gate probes /health and /version: through the ALB, over port 80. */
+    /** Where the health gate probes: through the ALB, over port 80, which forwards the gate's requests. */
     String probeUrl() {
         return "http://" + dnsName();
     }
@@ -170,6 +193,6 @@ final class LoadBalancer extends Construct {
      * balancer through the port-80 listener and its health rule in every configuration.
      */
     List<Construct> listeners() {
-        return List.of(httpListener, healthRule);
+        return List.of(httpListener, healthRule, gateRule);
     }
 }

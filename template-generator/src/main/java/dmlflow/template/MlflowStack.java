@@ -47,17 +47,18 @@ public final class MlflowStack extends ReadableIdsStack {
         DatabaseSetup databaseSetup = new DatabaseSetup(this, "DatabaseSetup",
                 new DatabaseSetup.Props(network, database, code, p.basicAuth, p.credentialsVersion.getValueAsString()));
         SchemaMigration schema = new SchemaMigration(this, "SchemaMigration",
-                new SchemaMigration.Props(network, service, databaseSetup, p.image.getValueAsString(), code));
-        HealthGate health = new HealthGate(this, "HealthGate", new HealthGate.Props(network, loadBalancer,
-                service, schema, p.healthTimeoutSeconds.getValueAsString(), code));
-
+                new SchemaMigration.Props(network, service, database, databaseSetup, p.image.getValueAsString(), code));
         String host = Fn.conditionIf(p.hasDomainName.getLogicalId(), p.domainName.getValueAsString(),
                 loadBalancer.dnsName()).toString();
+        HealthGate health = new HealthGate(this, "HealthGate", new HealthGate.Props(network, loadBalancer,
+                service, schema, host, p.image.getValueAsString(), p.healthTimeoutSeconds.getValueAsString(), code));
+        databaseSetup.discardOldPasswordAfter(health.resource());
+
         output("TrackingUri", "MLflow tracking URI: set MLFLOW_TRACKING_URI to this",
                 Fn.join("", List.of(loadBalancer.scheme(), "://", host)));
         output("LoadBalancerDnsName", "DNS name of the load balancer: point DomainName's CNAME or alias here",
                 loadBalancer.dnsName());
-        output("MlflowVersion", "MLflow version the tracking server reported when the stack last changed",
+        output("MlflowVersion", "MLflow version the tracking server's container logged when the stack last changed",
                 health.mlflowVersion());
         output("AdminUsername", "basic-auth admin user", ServerSecrets.ADMIN_USERNAME);
         output("AdminSecretArn", "Secrets Manager secret holding the admin password (read it with"

@@ -60,9 +60,12 @@ final class Network extends Construct {
                 .service(GatewayVpcEndpointAwsService.S3)
                 .build());
         egressPath.add(s3);
-        // Each private subnet's route to the NAT gateway (which itself waits for the internet gateway).
+        // Each private subnet's route to the NAT gateway (which itself waits for its public subnet's
+        // route and association, and the internet gateway), and the association that puts the
+        // subnet on that route table: without it the subnet falls back to the main route table.
         for (ISubnet subnet : vpc.getPrivateSubnets()) {
             egressPath.add(subnet.getNode().findChild("DefaultRoute"));
+            egressPath.add(subnet.getNode().findChild("RouteTableAssociation"));
         }
     }
 

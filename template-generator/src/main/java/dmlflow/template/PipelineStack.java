@@ -84,7 +84,10 @@ public final class PipelineStack extends ReadableIdsStack {
 
         Role buildRole = role("BuildRole", "codebuild.amazonaws.com", "dmlflow pipeline: the build (tests, jar upload)");
         allow(buildRole, List.of("logs:CreateLogStream", "logs:PutLogEvents"), List.of(buildLogs.getLogGroupArn()));
-        allow(buildRole, List.of("s3:GetObject", "s3:PutObject"), List.of(artifacts.arnForObjects("*")));
+        // CodeBuild reads the source artifact by version and checks the bucket's ACL and region
+        // (AWS CodeBuild User Guide, "Allow CodeBuild to interact with ... S3").
+        allow(buildRole, List.of("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"), List.of(artifacts.arnForObjects("*")));
+        allow(buildRole, List.of("s3:GetBucketAcl", "s3:GetBucketLocation"), List.of(artifacts.getBucketArn()));
         allow(buildRole, List.of("s3:GetObject", "s3:PutObject", "s3:ListBucket"), List.of(assetObjects, assetObjects + "/*"));
         allow(buildRole, List.of("cloudformation:DescribeStacks"), List.of(formatArn(software.amazon.awscdk.ArnComponents
                 .builder().service("cloudformation").resource("stack").resourceName("dmlflow-bootstrap/*").build())));
@@ -121,14 +124,17 @@ public final class PipelineStack extends ReadableIdsStack {
                 "Build artifacts are encrypted with the S3-managed key of a private, TLS-only bucket; a customer"
                         + " managed KMS key would add cost and key policy without protecting anything more here.");
 
+        // CloudFormation keeps using this role for every later operation on the stack, rollbacks and
+        // deletion included: it must be able to delete every resource type the stack holds.
         Role deployRole = role("DeployRole", "cloudformation.amazonaws.com",
                 "dmlflow pipeline: what CloudFormation may do to create and update the MLflow stack");
         allow(deployRole, List.of("ec2:*", "elasticloadbalancing:*", "ecs:*", "rds:*", "secretsmanager:*", "logs:*",
                 "lambda:*", "application-autoscaling:*", "cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms",
-                "cloudwatch:DescribeAlarms", "s3:CreateBucket", "s3:DeleteBucket", "s3:Put*", "s3:Get*", "s3:ListBucket",
-                "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:PassRole", "iam:PutRolePolicy",
-                "iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy",
-                "iam:CreateServiceLinkedRole"), List.of("*"));
+                "cloudwatch:DescribeAlarms", "s3:CreateBucket", "s3:DeleteBucket", "s3:DeleteBucketPolicy", "s3:Put*",
+                "s3:Get*", "s3:ListBucket", "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:PassRole",
+                "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:ListRolePolicies",
+                "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:DetachRolePolicy", "iam:TagRole", "iam:UntagRole",
+                "iam:UpdateAssumeRolePolicy", "iam:CreateServiceLinkedRole"), List.of("*"));
         SecurityReview.allowWildcards(deployRole, "CloudFormation creates and updates every resource of the MLflow stack"
                 + " with this role; their names are generated, so it is limited by service to what that stack uses"
                 + " (no IAM users, no policies outside its roles).", List.of("Resource::*", "Action::ec2:*",
@@ -137,7 +143,9 @@ public final class PipelineStack extends ReadableIdsStack {
                 "Action::s3:Get*"));
 
         Role pipelineRole = role("PipelineRole", "codepipeline.amazonaws.com", "dmlflow pipeline: the pipeline itself");
-        allow(pipelineRole, List.of("s3:GetObject", "s3:PutObject", "s3:GetBucketVersioning", "s3:ListBucket"),
+        // A CodeStar-connections source writes its artifact with an ACL (aws-cdk issue 13557).
+        allow(pipelineRole, List.of("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl",
+                "s3:GetBucketVersioning", "s3:ListBucket"),
                 List.of(artifacts.getBucketArn(), artifacts.arnForObjects("*")));
         allow(pipelineRole, List.of("codestar-connections:UseConnection", "codeconnections:UseConnection"),
                 List.of(connection.getValueAsString()));

@@ -4,25 +4,33 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import software.constructs.Construct;
+import software.amazon.awscdk.ArnComponents;
+import software.amazon.awscdk.ArnFormat;
 import software.amazon.awscdk.CustomResource;
 import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Stack;
 
 /**
  * {@code Custom::MlflowSchema}: runs the tracking server's task definition once with
  * {@code DMLFLOW_MODE=migrate} and succeeds only if it exits 0. The service starts after it,
- * so no task of a new version meets an old schema.
+ * so no task of a new version meets an old schema. On an image change that needs a migration it
+ * first stops the service's tasks and snapshots the cluster (see SchemaMigrationHandler).
  *
- * <p>Properties: {@code Cluster}, {@code TaskDefinition}, {@code ContainerName}, {@code Subnets},
- * {@code SecurityGroups}, {@code LogGroup}, {@code LogStreamPrefix}, {@code Image}.
+ * <p>Properties: {@code Cluster}, {@code Service}, {@code TaskDefinition}, {@code ContainerName},
+ * {@code Subnets}, {@code SecurityGroups}, {@code LogGroup}, {@code LogStreamPrefix}, {@code Image},
+ * {@code DatabaseCluster}.
  */
 final class SchemaMigration extends Construct {
     static final String TYPE = "Custom::MlflowSchema";
     static final String HANDLER = "dmlflow.resources.schema.SchemaMigrationHandler::handleRequest";
+    static final String NAG_SNAPSHOTS =
+            "arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:cluster-snapshot:dmlflow-*";
 
-    record Props(Network network, TrackingService service, DatabaseSetup databaseSetup, String image,
+    record Props(Network network, TrackingService service, Database database, DatabaseSetup databaseSetup, String image,
             CustomResourceFunction.Code code) {
         Props {
             Objects.requireNonNull(network, "network");
+            Objects.requireNonNull(database, "database");
             Objects.requireNonNull(service, "service");
             Objects.requireNonNull(databaseSetup, "databaseSetup");
             Objects.requireNonNull(image, "image");
@@ -51,9 +59,21 @@ final class SchemaMigration extends Construct {
         function.grant(List.of("iam:PassRole"), service.passableRoleArns(),
                 Map.of("StringEquals", Map.of("iam:PassedToService", "ecs-tasks.amazonaws.com")));
         function.grant(List.of("logs:GetLogEvents"), List.of(service.logGroup().getLogGroupArn()));
+        // Before a migration: stop the service's tasks (and give them back after), snapshot the cluster.
+        function.grant(List.of("ecs:DescribeServices", "ecs:UpdateService"), List.of(service.serviceArn()));
+        String snapshots = Stack.of(this).formatArn(ArnComponents.builder().service("rds").resource("cluster-snapshot")
+                .resourceName("dmlflow-*").arnFormat(ArnFormat.COLON_RESOURCE_NAME).build());
+        function.grant(List.of("rds:CreateDBClusterSnapshot"), List.of(props.database().clusterArn()));
+        // The cluster copies its tags to its snapshots (CopyTagsToSnapshot), which takes AddTagsToResource.
+        function.grantUnscoped(List.of("rds:CreateDBClusterSnapshot", "rds:DescribeDBClusterSnapshots",
+                "rds:AddTagsToResource"), snapshots,
+                NAG_SNAPSHOTS, null, "The snapshot's name carries the stack, the MLflow version and a request hash,"
+                        + " lower-cased as RDS stores it; the pattern names dmlflow's pre-upgrade snapshots only.");
 
         resource = function.resource("Resource", TYPE, Map.of(
                 "Cluster", service.clusterName(),
+                "Service", service.serviceName(),
+                "DatabaseCluster", props.database().clusterIdentifier(),
                 "TaskDefinition", service.taskDefinitionArn(),
                 "ContainerName", TrackingService.CONTAINER_NAME,
                 "Subnets", props.network().applicationSubnetIds(),

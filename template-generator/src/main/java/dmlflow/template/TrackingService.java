@@ -185,6 +185,10 @@ final class TrackingService extends Construct {
         // tasks restart and pick up a rotated password.
         env.put("DMLFLOW_CREDENTIALS_VERSION", props.credentialsVersion());
         env.put("MLFLOW_DISABLE_TELEMETRY", "true");
+        // MLflow's job runner (on by default from 3.9 with a SQL store) queries the database every
+        // minute for GenAI online scorers (register_periodic_tasks in mlflow/server/jobs/utils.py),
+        // so Aurora could never pause at 0 ACU. dmlflow serves tracking and the registry: off.
+        env.put("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false");
         // A held connection keeps Aurora Serverless v2 awake; without a pool it can pause at 0 ACU.
         env.put("MLFLOW_SQLALCHEMYSTORE_POOLCLASS", "NullPool");
         return env;

@@ -36,52 +36,185 @@ database_uri() {
 }
 tracking_uri=$(database_uri "$DMLFLOW_DB_NAME")
 
-if [ "${DMLFLOW_MODE:-serve}" = migrate ]; then
-  echo "dmlflow: bringing the tracking schema of database '$DMLFLOW_DB_NAME' up to date"
-  # 'mlflow db upgrade' needs existing tables; an empty database is initialised the way
-  # 'mlflow server' would on its first start, but once, here, instead of by racing tasks.
-  state=$(python3 - "$tracking_uri" <<'PY'
+# Which MLflow this image holds; basic auth needs Flask-WTF, which MLflow's -full images lack from
+# 3.9 until mlflow PR #23892 (merged 2026-06-10) added it to their extras.
+mlflow_version=$(python3 -c 'import mlflow; print(mlflow.__version__)') || fail "the image has no importable MLflow"
+echo "dmlflow: MLflow $mlflow_version"
+if [ "$DMLFLOW_AUTH_MODE" = basic ] && ! python3 -c 'import flask_wtf' 2>/dev/null; then
+  fail "this image's MLflow $mlflow_version has no Flask-WTF, which basic auth needs: use an MLflow -full image" \
+    "built after mlflow PR #23892 (2026-06-10), such as ghcr.io/mlflow/mlflow:v3.17.0-full, or AuthMode=none"
+fi
+
+# Where each schema stands against this image's MLflow, read-only: "tracking STATE [REV [HEAD]]"
+# and "auth STATE", STATE being empty, current, behind or unknown (a revision this MLflow does
+# not know: a newer MLflow wrote it).
+schema_states() {
+  python3 - "$tracking_uri" "${1:-}" <<'PY'
+import os
 import sys
 import sqlalchemy
-uri = sys.argv[1]
-engine = sqlalchemy.create_engine(uri)
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+import mlflow
+
+root = os.path.dirname(mlflow.__file__)
+
+def state(uri, migrations, version_table):
+    engine = sqlalchemy.create_engine(uri)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection, opts={"version_table": version_table}).get_current_revision()
+    finally:
+        engine.dispose()
+    scripts = ScriptDirectory(os.path.join(root, *migrations))
+    head = scripts.get_current_head()
+    if current is None:
+        return "empty " + head
+    if current == head:
+        return "current " + head
+    try:
+        scripts.get_revision(current)
+    except Exception:
+        return "unknown " + current
+    return "behind " + current + " " + head
+
+print("tracking " + state(sys.argv[1], ["store", "db_migrations"], "alembic_version"))
+if sys.argv[2]:
+    print("auth " + state(sys.argv[2], ["server", "auth", "db", "migrations"], "alembic_version_auth"))
+PY
+}
+
+if [ "${DMLFLOW_MODE:-serve}" = check ] || [ "${DMLFLOW_MODE:-serve}" = migrate ]; then
+  auth_uri=""
+  [ "$DMLFLOW_AUTH_MODE" = basic ] && auth_uri=$(database_uri "$DMLFLOW_AUTH_DB_NAME")
+  states=$(schema_states "$auth_uri") || fail "cannot read the schemas' revisions (see the error above)"
+  tracking_state=$(printf '%s\n' "$states" | sed -n 's/^tracking //p')
+  auth_state=$(printf '%s\n' "$states" | sed -n 's/^auth //p')
+  set -- $tracking_state
+  if [ "$1" = unknown ]; then
+    echo "dmlflow: the database's tracking schema is at revision $2, which MLflow $mlflow_version does not know:" \
+      "a newer MLflow wrote it. Deploy an image at least as new, or restore the snapshot taken before that upgrade." >&2
+    exit 65
+  fi
+  case "$auth_state" in
+    unknown*)
+      echo "dmlflow: the user store is at revision ${auth_state#unknown }, which MLflow $mlflow_version does not know:" \
+        "a newer MLflow wrote it. Deploy an image at least as new, or restore the snapshot taken before that upgrade." >&2
+      exit 65 ;;
+  esac
+fi
+
+# DMLFLOW_MODE=check says, by its exit code, whether this task definition needs a schema change:
+# 0 none; 10 one that running writers must not see (the schema migration then stops the running
+# tasks and snapshots the database first); 11 only a new, empty user store (basic auth turned on:
+# nothing running uses it, so it is laid while they serve).
+if [ "${DMLFLOW_MODE:-serve}" = check ]; then
+  echo "dmlflow: tracking schema: $tracking_state${auth_state:+; user store: $auth_state}"
+  case "$tracking_state" in
+    current*) ;;
+    *) echo "dmlflow: schema change needed"; exit 10 ;;
+  esac
+  case "$auth_state" in
+    ""|current*) echo "dmlflow: no schema change needed"; exit 0 ;;
+    empty*) echo "dmlflow: a new user store is needed"; exit 11 ;;
+    *) echo "dmlflow: schema change needed"; exit 10 ;;
+  esac
+fi
+
+if [ "${DMLFLOW_MODE:-serve}" = migrate ]; then
+  echo "dmlflow: bringing the tracking schema of database '$DMLFLOW_DB_NAME' up to date"
+  set -- $tracking_state
+  case "$1" in
+    empty)
+      # 'mlflow db upgrade' needs existing tables: initialise an empty database the way 'mlflow
+      # server' would on its first start, but once, here, instead of by racing tasks.
+      python3 -c 'import sys; from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore; SqlAlchemyStore(sys.argv[1], "mlflow-artifacts:/")' \
+        "$tracking_uri"
+      echo "dmlflow: created the tracking schema at revision $2 in a new database" ;;
+    current) echo "dmlflow: the tracking schema is already at revision $2" ;;
+    behind)
+      echo "dmlflow: upgrading the tracking schema from revision $2 to $3"
+      mlflow db upgrade "$tracking_uri" ;;
+    *) fail "unexpected tracking schema state '$tracking_state'" ;;
+  esac
+  if [ "$DMLFLOW_AUTH_MODE" = basic ]; then
+    echo "dmlflow: bringing the user store in database '$DMLFLOW_AUTH_DB_NAME' up to date ($auth_state)"
+    # MLflow's first user-store migration names two foreign keys 'fk_user_id'; MySQL and MariaDB want
+    # constraint names unique per database (errno 121; mlflow issues 9642, 10964), so it fails on an
+    # empty database and then on "Table 'users' already exists". MLflow adopts a database holding
+    # that migration's tables without a version table (a "legacy" user store: _is_legacy_database
+    # in mlflow/server/auth/db/utils.py) by stamping it and running only the later migrations. So
+    # create those three tables here, with unique names, and let MLflow do the rest.
+    python3 - "$auth_uri" <<'PY' || fail "cannot prepare the user store (see the error above)"
+import sys
+import sqlalchemy as sa
+
+engine = sa.create_engine(sys.argv[1])
 try:
-    existing = "alembic_version" in sqlalchemy.inspect(engine).get_table_names()
+    with engine.begin() as connection:
+        tables = set(sa.inspect(connection).get_table_names())
+        if "alembic_version_auth" in tables:
+            if connection.execute(sa.text("SELECT COUNT(*) FROM alembic_version_auth")).scalar():
+                sys.exit(0)
+            # Left empty by a first migration that failed half-way: nothing is recorded in it.
+            connection.execute(sa.text("DROP TABLE alembic_version_auth"))
+        meta = sa.MetaData()
+        sa.Table("users", meta,
+                 sa.Column("id", sa.Integer(), primary_key=True, nullable=False),
+                 sa.Column("username", sa.String(255), nullable=True),
+                 sa.Column("password_hash", sa.String(255), nullable=True),
+                 sa.Column("is_admin", sa.Boolean(), nullable=True),
+                 sa.UniqueConstraint("username"))
+        sa.Table("experiment_permissions", meta,
+                 sa.Column("id", sa.Integer(), primary_key=True, nullable=False),
+                 sa.Column("experiment_id", sa.String(255), nullable=False),
+                 sa.Column("user_id", sa.Integer(), nullable=False),
+                 sa.Column("permission", sa.String(255), nullable=True),
+                 sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_experiment_permissions_user_id"),
+                 sa.UniqueConstraint("experiment_id", "user_id", name="unique_experiment_user"))
+        sa.Table("registered_model_permissions", meta,
+                 sa.Column("id", sa.Integer(), primary_key=True, nullable=False),
+                 sa.Column("name", sa.String(255), nullable=False),
+                 sa.Column("user_id", sa.Integer(), nullable=False),
+                 sa.Column("permission", sa.String(255), nullable=True),
+                 sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_registered_model_permissions_user_id"),
+                 sa.UniqueConstraint("name", "user_id", name="unique_name_user"))
+        meta.create_all(connection, checkfirst=True)
+        print("dmlflow: laid the user store's first tables (unique foreign-key names)")
 finally:
     engine.dispose()
-if existing:
-    print("existing")
-else:
-    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-    SqlAlchemyStore(uri, "mlflow-artifacts:/")
-    print("created")
 PY
-)
-  if [ "$state" = existing ]; then
-    mlflow db upgrade "$tracking_uri"
-  else
-    echo "dmlflow: created the tracking schema in a new database"
-  fi
-  if [ "$DMLFLOW_AUTH_MODE" = basic ]; then
-    echo "dmlflow: bringing the user store in database '$DMLFLOW_AUTH_DB_NAME' up to date"
-    python3 -m mlflow.server.auth db upgrade --url "$(database_uri "$DMLFLOW_AUTH_DB_NAME")"
+    python3 -m mlflow.server.auth db upgrade --url "$auth_uri"
   fi
   echo "dmlflow: schemas are up to date"
   exit 0
 fi
 
-# MLflow compares the Host header exactly, port included; DNS names arrive lower-cased.
+# MLflow compares the Host header exactly and case-sensitively, port included (fnmatch only for
+# entries with '*'; mlflow/server/security_utils.py). Browsers and Python's requests send DNS
+# names lower-cased, curl and Java clients as written: allow both spellings. An explicit list
+# replaces MLflow's default, so name the loopback addresses again: MLflow's own job runner, when
+# enabled, calls the server at http://0.0.0.0:PORT (mlflow/server/__init__.py).
 allowed_hosts=""
 cors_origins=""
+add_host() {
+  case ",$allowed_hosts," in
+    *",$1,"*) ;;
+    *) allowed_hosts="${allowed_hosts:+$allowed_hosts,}$1,$1:*"
+       cors_origins="${cors_origins:+$cors_origins,}http://$1,https://$1" ;;
+  esac
+}
 old_ifs=$IFS
 IFS=,
 for host in $DMLFLOW_ALLOWED_HOSTS; do
   [ -n "$host" ] || continue
-  host=$(printf '%s' "$host" | tr '[:upper:]' '[:lower:]')
-  allowed_hosts="${allowed_hosts:+$allowed_hosts,}$host,$host:*"
-  cors_origins="${cors_origins:+$cors_origins,}http://$host,https://$host"
+  add_host "$host"
+  add_host "$(printf '%s' "$host" | tr '[:upper:]' '[:lower:]')"
 done
 IFS=$old_ifs
+for host in localhost 127.0.0.1 0.0.0.0; do
+  allowed_hosts="$allowed_hosts,$host,$host:*"
+done
 
 # The load balancer closes idle connections after DMLFLOW_IDLE_TIMEOUT seconds; uvicorn must
 # hold them longer, or a request racing the close gets a 502.
@@ -121,5 +254,5 @@ if [ "$DMLFLOW_AUTH_MODE" = basic ]; then
   set -- "$@" --app-name basic-auth
 fi
 
-echo "dmlflow: starting MLflow (auth: $DMLFLOW_AUTH_MODE, allowed hosts: $allowed_hosts)"
+echo "dmlflow: starting MLflow $mlflow_version (auth: $DMLFLOW_AUTH_MODE, allowed hosts: $allowed_hosts)"
 exec "$@"

@@ -6,6 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The pipeline: source → build → change set → (approval) → execute, wired to the committed buildspec. */
@@ -57,6 +62,110 @@ class PipelineTest {
                 .path("PolicyDocument").path("Statement")) {
             assertThat(statement.path("Action").toString()).doesNotContain("\"iam:*\"", "\"*\"", "iam:CreateUser",
                     "iam:AttachRolePolicy", "iam:CreatePolicy");
+        }
+    }
+
+    /**
+     * What CloudFormation calls to delete each resource type, from the types' registry schemas
+     * ({@code handlers.delete.permissions} in the aws-cloudformation resource-provider schemas, as
+     * {@code aws cloudformation describe-type} shows them); a custom resource is deleted by invoking
+     * its function. A type the stack gains without an entry here fails the test until it has one.
+     */
+    static final Map<String, List<String>> DELETE_ACTIONS = new TreeMap<>(Map.ofEntries(
+            Map.entry("AWS::ApplicationAutoScaling::ScalableTarget", List.of(
+                    "application-autoscaling:DeregisterScalableTarget", "application-autoscaling:DescribeScalableTargets")),
+            Map.entry("AWS::ApplicationAutoScaling::ScalingPolicy", List.of(
+                    "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DescribeScalingPolicies")),
+            Map.entry("AWS::EC2::EIP", List.of("ec2:ReleaseAddress", "ec2:DescribeAddresses")),
+            Map.entry("AWS::EC2::InternetGateway", List.of("ec2:DeleteInternetGateway", "ec2:DescribeInternetGateways")),
+            Map.entry("AWS::EC2::NatGateway", List.of("ec2:DeleteNatGateway", "ec2:DescribeNatGateways")),
+            Map.entry("AWS::EC2::Route", List.of("ec2:DeleteRoute", "ec2:DescribeRouteTables")),
+            Map.entry("AWS::EC2::RouteTable", List.of("ec2:DeleteRouteTable", "ec2:DescribeRouteTables")),
+            Map.entry("AWS::EC2::SecurityGroup", List.of("ec2:DeleteSecurityGroup", "ec2:DescribeSecurityGroups")),
+            Map.entry("AWS::EC2::SecurityGroupEgress", List.of("ec2:RevokeSecurityGroupEgress")),
+            Map.entry("AWS::EC2::SecurityGroupIngress", List.of("ec2:RevokeSecurityGroupIngress")),
+            Map.entry("AWS::EC2::Subnet", List.of("ec2:DeleteSubnet", "ec2:DescribeSubnets")),
+            Map.entry("AWS::EC2::SubnetRouteTableAssociation", List.of("ec2:DisassociateRouteTable")),
+            Map.entry("AWS::EC2::VPC", List.of("ec2:DeleteVpc", "ec2:DescribeVpcs")),
+            Map.entry("AWS::EC2::VPCEndpoint", List.of("ec2:DeleteVpcEndpoints", "ec2:DescribeVpcEndpoints")),
+            Map.entry("AWS::EC2::VPCGatewayAttachment", List.of("ec2:DetachInternetGateway")),
+            Map.entry("AWS::ECS::Cluster", List.of("ecs:DeleteCluster", "ecs:DescribeClusters")),
+            Map.entry("AWS::ECS::Service", List.of("ecs:DeleteService", "ecs:DescribeServices", "ecs:UpdateService")),
+            Map.entry("AWS::ECS::TaskDefinition", List.of("ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition")),
+            Map.entry("AWS::ElasticLoadBalancingV2::Listener", List.of("elasticloadbalancing:DeleteListener")),
+            Map.entry("AWS::ElasticLoadBalancingV2::ListenerRule", List.of("elasticloadbalancing:DeleteRule")),
+            Map.entry("AWS::ElasticLoadBalancingV2::LoadBalancer", List.of("elasticloadbalancing:DeleteLoadBalancer")),
+            Map.entry("AWS::ElasticLoadBalancingV2::TargetGroup", List.of("elasticloadbalancing:DeleteTargetGroup")),
+            Map.entry("AWS::IAM::Policy", List.of("iam:DeleteRolePolicy", "iam:GetRolePolicy")),
+            Map.entry("AWS::IAM::Role", List.of("iam:DeleteRole", "iam:GetRole", "iam:ListRolePolicies",
+                    "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy",
+                    "iam:ListInstanceProfilesForRole")),
+            Map.entry("AWS::Lambda::Function", List.of("lambda:DeleteFunction", "lambda:GetFunction",
+                    "ec2:DescribeNetworkInterfaces")),
+            Map.entry("AWS::Logs::LogGroup", List.of("logs:DeleteLogGroup", "logs:DescribeLogGroups")),
+            Map.entry("AWS::RDS::DBCluster", List.of("rds:DeleteDBCluster", "rds:DescribeDBClusters",
+                    "rds:CreateDBClusterSnapshot")),
+            Map.entry("AWS::RDS::DBClusterParameterGroup", List.of("rds:DeleteDBClusterParameterGroup")),
+            Map.entry("AWS::RDS::DBInstance", List.of("rds:DeleteDBInstance", "rds:DescribeDBInstances")),
+            Map.entry("AWS::RDS::DBSubnetGroup", List.of("rds:DeleteDBSubnetGroup")),
+            Map.entry("AWS::S3::Bucket", List.of("s3:DeleteBucket", "s3:ListBucket")),
+            Map.entry("AWS::S3::BucketPolicy", List.of("s3:DeleteBucketPolicy", "s3:GetBucketPolicy")),
+            Map.entry("AWS::SecretsManager::Secret", List.of("secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret")),
+            Map.entry("AWS::SecretsManager::SecretTargetAttachment", List.of("secretsmanager:PutSecretValue",
+                    "secretsmanager:GetSecretValue")),
+            Map.entry("Custom::*", List.of("lambda:InvokeFunction"))));
+
+    @Test
+    void theDeployRoleCanDeleteEveryResourceTypeTheStackHolds() {
+        List<String> allowed = new ArrayList<>();
+        for (JsonNode statement : pipeline().path("Resources").path("DeployRoleDefaultPolicy").path("Properties")
+                .path("PolicyDocument").path("Statement")) {
+            JsonNode actions = statement.path("Action");
+            if (actions.isArray()) {
+                actions.forEach(a -> allowed.add(a.asText()));
+            } else {
+                allowed.add(actions.asText());
+            }
+        }
+        Set<String> types = new TreeSet<>();
+        Templates.mlflow().path("Resources").forEach(r -> types.add(r.path("Type").asText().startsWith("Custom::")
+                ? "Custom::*" : r.path("Type").asText()));
+        for (String type : types) {
+            assertThat(DELETE_ACTIONS).as("delete permissions of %s (add them from its schema)", type).containsKey(type);
+            for (String action : DELETE_ACTIONS.get(type)) {
+                assertThat(allowed).as("the deploy role may %s (to delete %s)", action, type)
+                        .anyMatch(pattern -> iamMatches(pattern, action));
+            }
+        }
+    }
+
+    /** IAM action patterns: '*' and '?' wildcards, case-insensitive (IAM User Guide, "IAM JSON policy elements: Action"). */
+    private static boolean iamMatches(String pattern, String action) {
+        String regex = Pattern.quote(pattern).replace("*", "\\E.*\\Q").replace("?", "\\E.\\Q");
+        return Pattern.compile(regex, Pattern.CASE_INSENSITIVE).matcher(action).matches();
+    }
+
+    @Test
+    void theSourceAndBuildMayReadAndWriteArtifactsTheWayTheirServicesDo() {
+        String pipelineRole = pipeline().path("Resources").path("PipelineRoleDefaultPolicy").toString();
+        assertThat(pipelineRole).contains("s3:PutObjectAcl", "s3:GetObjectVersion");
+        String buildRole = pipeline().path("Resources").path("BuildRoleDefaultPolicy").toString();
+        assertThat(buildRole).contains("s3:GetObjectVersion", "s3:GetBucketAcl", "s3:GetBucketLocation");
+    }
+
+    /** A CODE_ZIP source archive may lose the executable bit: nothing the build runs may need it. */
+    @Test
+    void theBuildRunsNoScriptByItsExecutableBit() throws Exception {
+        Pattern direct = Pattern.compile("(^|^-\\s+|[;&|(]\\s*)\\./[A-Za-z0-9_.-]+");
+        for (String file : List.of("buildspec.yml", ".ci/run")) {
+            for (String line : Files.readAllLines(Templates.repositoryRoot().resolve(file))) {
+                String code = line.strip();
+                if (code.startsWith("#")) {
+                    continue;
+                }
+                assertThat(direct.matcher(code).find()).as("%s runs a script through its executable bit: %s", file, code)
+                        .isFalse();
+            }
         }
     }
 

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -205,12 +206,44 @@ class StackIntentTest {
             assertThat(references(gate.path("Properties").path("TaskDefinition"))).containsExactly("TrackingTask");
         }
 
+        /**
+         * On delete CloudFormation removes whatever nothing depends on, in any order: a VPC
+         * function's custom resource must depend, transitively, on every resource its answer to
+         * the ResponseURL travels through, or it answers into a subnet without a way out.
+         */
         @Test
-        void customResourcesOutliveTheNetworkPathTheyAnswerThrough() {
-            for (String id : List.of("DatabaseSetup", "SchemaMigration", "HealthGate")) {
-                assertThat(dependsOn(id)).as(id).contains("NetworkVpcPrivateSubnet1DefaultRoute",
-                        "NetworkVpcPrivateSubnet2DefaultRoute", "NetworkVpcS3");
+        void customResourcesInTheVpcOutliveEveryPartOfTheirAnswersPath() {
+            List<String> checked = new ArrayList<>();
+            for (Map.Entry<String, JsonNode> custom : customResources()) {
+                String function = references(custom.getValue().path("Properties").path("ServiceToken")).get(0);
+                JsonNode subnets = resource(function).path("Properties").path("VpcConfig").path("SubnetIds");
+                if (subnets.isMissingNode()) {
+                    continue;
+                }
+                Set<String> path = AnswerPath.of(mlflow().path("Resources"), references(subnets));
+                assertThat(path).as("answer path of %s", custom.getKey())
+                        .anyMatch(id -> resource(id).path("Type").asText().equals("AWS::EC2::SubnetRouteTableAssociation"))
+                        .anyMatch(id -> resource(id).path("Type").asText().equals("AWS::EC2::NatGateway"))
+                        .anyMatch(id -> resource(id).path("Type").asText().equals("AWS::EC2::VPCGatewayAttachment"))
+                        .anyMatch(id -> resource(id).path("Type").asText().equals("AWS::EC2::VPCEndpoint"));
+                assertThat(AnswerPath.dependencies(mlflow().path("Resources"), custom.getKey()))
+                        .as("what %s outlives on delete", custom.getKey()).containsAll(path);
+                checked.add(custom.getKey());
             }
+            assertThat(checked).containsExactlyInAnyOrder("DatabaseSetup", "DatabaseSetupPassword", "HealthGate");
+        }
+
+        /** A rotated password's predecessor stays valid (MySQL dual passwords) until the new tasks pass the gate. */
+        @Test
+        void theOldPasswordIsDiscardedOnlyAfterTheNewTasksAreHealthyAndOnlyOnARotation() {
+            JsonNode discard = resource("DatabaseSetupPassword");
+            assertThat(discard.path("Type").asText()).isEqualTo(DatabaseSetup.PASSWORD_TYPE);
+            assertThat(dependsOn("DatabaseSetupPassword")).contains("HealthGate");
+            assertThat(discard.path("Properties").path("Step").asText()).isEqualTo("DiscardOldPassword");
+            assertThat(discard.path("Properties").path("CredentialsVersion"))
+                    .isEqualTo(resource("DatabaseSetup").path("Properties").path("CredentialsVersion"));
+            assertThat(discard.path("Properties").path("ServiceToken"))
+                    .isEqualTo(resource("DatabaseSetup").path("Properties").path("ServiceToken"));
         }
 
         @Test
@@ -231,8 +264,27 @@ class StackIntentTest {
         }
     }
 
+    static List<Map.Entry<String, JsonNode>> customResources() {
+        List<Map.Entry<String, JsonNode>> found = new ArrayList<>();
+        mlflow().path("Resources").fields().forEachRemaining(e -> {
+            if (e.getValue().path("Type").asText().startsWith("Custom::")) {
+                found.add(e);
+            }
+        });
+        return found;
+    }
+
     @Nested
     class Server {
+        /** Priorities are unique per listener: a rule that changed its priority on an update would collide. */
+        @Test
+        void thePortEightyRulesKeepTheirPrioritiesAcrossReleases() {
+            assertThat(resource("LoadBalancerHealthOverHttp").path("Properties").path("Priority").asInt()).isEqualTo(1);
+            assertThat(resource("LoadBalancerHealthGateOverHttp").path("Properties").path("Priority").asInt()).isEqualTo(2);
+            assertThat(resource("LoadBalancerHealthGateOverHttp").path("Properties").path("Conditions").get(0)
+                    .path("Field").asText()).isEqualTo("source-ip");
+        }
+
         @Test
         void theLoadBalancerOutwaitsNeitherUvicornNorLargeUploads() {
             JsonNode attributes = resource("LoadBalancerAlb").path("Properties").path("LoadBalancerAttributes");

@@ -4,9 +4,11 @@ import java.time.Duration;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
 import software.amazon.awssdk.services.ecs.EcsClient;
 import software.amazon.awssdk.services.elasticloadbalancingv2.ElasticLoadBalancingV2Client;
+import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
@@ -45,5 +47,13 @@ public final class AwsClients {
 
     public static CloudWatchLogsClient logs() {
         return CloudWatchLogsClient.builder().httpClient(http()).overrideConfiguration(overrides()).build();
+    }
+
+    public static CloudFormationClient cloudFormation() {
+        return CloudFormationClient.builder().httpClient(http()).overrideConfiguration(overrides()).build();
+    }
+
+    public static RdsClient rds() {
+        return RdsClient.builder().httpClient(http()).overrideConfiguration(overrides()).build();
     }
 }

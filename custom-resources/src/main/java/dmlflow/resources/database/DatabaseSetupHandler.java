@@ -2,6 +2,7 @@ package dmlflow.resources.database;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dmlflow.resources.aws.AwsClients;
+import dmlflow.resources.aws.CloudFormationStackStatus;
 import dmlflow.resources.protocol.AnswerSender;
 import dmlflow.resources.protocol.CustomResourceHandler;
 import dmlflow.resources.protocol.CustomResourceRequest;
@@ -11,6 +12,7 @@ import dmlflow.resources.protocol.Lazy;
 import dmlflow.resources.protocol.Outcome;
 import dmlflow.resources.protocol.Progress;
 import dmlflow.resources.protocol.ResourceFailure;
+import dmlflow.resources.protocol.StackStatus;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -22,8 +24,10 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 /**
  * {@code Custom::MlflowDatabase}: creates MLflow's databases (utf8mb4) and the user the tasks log
  * in with, sets its password from the user secret (Update sets it again, so a rotated secret
- * takes effect) and grants it everything on exactly the listed databases. Delete keeps it all:
- * the cluster's own deletion policy decides about data.
+ * takes effect; on MySQL 8 the old password stays valid beside it) and grants it everything on
+ * exactly the listed databases. {@code Custom::MlflowDatabasePassword} ({@code Step:
+ * DiscardOldPassword}), which waits for the health gate, then discards the old password. Delete
+ * keeps it all: the cluster's own deletion policy decides about data.
  */
 public final class DatabaseSetupHandler extends CustomResourceHandler<DatabaseSetupProperties> {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -35,12 +39,12 @@ public final class DatabaseSetupHandler extends CustomResourceHandler<DatabaseSe
     private final MysqlConnector connector;
 
     public DatabaseSetupHandler() {
-        this(new HttpAnswerSender(), Clock.systemUTC(), new Lazy<>(AwsClients::secretsManager),
+        this(new HttpAnswerSender(), Clock.systemUTC(), new CloudFormationStackStatus(), new Lazy<>(AwsClients::secretsManager),
                 new MysqlConnector(System.getenv().getOrDefault("DMLFLOW_DB_SSL_MODE", "REQUIRED")));
     }
 
-    DatabaseSetupHandler(AnswerSender sender, Clock clock, Supplier<SecretsManagerClient> secrets, MysqlConnector connector) {
-        super(sender, clock);
+    DatabaseSetupHandler(AnswerSender sender, Clock clock, StackStatus stackStatus, Supplier<SecretsManagerClient> secrets, MysqlConnector connector) {
+        super(sender, clock, stackStatus);
         this.secrets = new SecretLogins(secrets);
         this.connector = connector;
     }
@@ -68,6 +72,24 @@ public final class DatabaseSetupHandler extends CustomResourceHandler<DatabaseSe
     }
 
     private Outcome setUp(DatabaseSetupProperties properties, Deadline deadline, Progress progress) throws Exception {
+        return properties.step() == DatabaseSetupProperties.Step.DISCARD_OLD_PASSWORD
+                ? discardOldPassword(properties, deadline, progress) : createDatabasesAndUser(properties, deadline, progress);
+    }
+
+    /** After the tasks with the new password are healthy: the old one, retained during the rollout, stops working. */
+    private Outcome discardOldPassword(DatabaseSetupProperties properties, Deadline deadline, Progress progress)
+            throws Exception {
+        Login master = secrets.read(properties.masterSecretArn());
+        Login user = secrets.read(properties.userSecretArn());
+        try (Connection connection = connectWithRetry(properties, master, deadline, progress)) {
+            progress.now("DISCARD OLD PASSWORD of " + user.username() + " on " + properties.address());
+            new MysqlAccounts(connection).discardOldPassword(user.username());
+        }
+        return Outcome.done(Map.of("Username", user.username()));
+    }
+
+    private Outcome createDatabasesAndUser(DatabaseSetupProperties properties, Deadline deadline, Progress progress)
+            throws Exception {
         progress.now("the master secret " + properties.masterSecretArn());
         Login master = secrets.read(properties.masterSecretArn());
         progress.now("the user secret " + properties.userSecretArn());

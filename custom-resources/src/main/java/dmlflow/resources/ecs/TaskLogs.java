@@ -2,6 +2,9 @@ package dmlflow.resources.ecs;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.function.Supplier;
 import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
 import software.amazon.awssdk.services.cloudwatchlogs.model.OutputLogEvent;
@@ -10,6 +13,7 @@ import software.amazon.awssdk.services.cloudwatchlogs.model.ResourceNotFoundExce
 /** The last lines a container wrote, from its awslogs stream (PREFIX/CONTAINER/TASK_ID). */
 public final class TaskLogs {
     static final int MAX_LINE = 300;
+    private static final int FIRST_LINES = 50;
 
     private final Supplier<CloudWatchLogsClient> logs;
     private final String logGroup;
@@ -45,6 +49,19 @@ public final class TaskLogs {
             return List.of("(no log stream " + logGroup + "/" + stream + ": the container wrote nothing)");
         } catch (RuntimeException e) {
             return List.of("(cannot read " + logGroup + "/" + stream + ": " + e.getMessage() + ")");
+        }
+    }
+
+    /** The first group of the first of the container's first lines that {@code line} matches. */
+    public Optional<String> first(String container, String taskArn, Pattern line) {
+        String stream = streamName(streamPrefix, container, taskArn);
+        try {
+            return logs.get().getLogEvents(r -> r.logGroupName(logGroup).logStreamName(stream).startFromHead(true)
+                    .limit(FIRST_LINES)).events().stream()
+                    .map(e -> line.matcher(e.message().strip())).filter(Matcher::matches).map(m -> m.group(1))
+                    .findFirst();
+        } catch (ResourceNotFoundException e) {
+            return Optional.empty();
         }
     }
 

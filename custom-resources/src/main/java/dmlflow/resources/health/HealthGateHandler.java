@@ -2,6 +2,7 @@ package dmlflow.resources.health;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dmlflow.resources.aws.AwsClients;
+import dmlflow.resources.aws.CloudFormationStackStatus;
 import dmlflow.resources.ecs.StoppedTask;
 import dmlflow.resources.ecs.TaskLogs;
 import dmlflow.resources.protocol.AnswerSender;
@@ -13,7 +14,9 @@ import dmlflow.resources.protocol.Lazy;
 import dmlflow.resources.protocol.Outcome;
 import dmlflow.resources.protocol.Progress;
 import dmlflow.resources.protocol.ResourceFailure;
+import dmlflow.resources.protocol.StackStatus;
 import java.io.IOException;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
@@ -37,15 +43,29 @@ import software.amazon.awssdk.services.elasticloadbalancingv2.model.TargetHealth
 
 /**
  * {@code Custom::MlflowHealth}: holds the stack until the service's deployment of this task
- * definition runs its desired count, its tasks are healthy targets and {@code /health} answers
- * through the load balancer (SUCCESS, with {@code MlflowVersion}); fails within a few polls,
- * with the container's own words, when that deployment's tasks keep dying; and fails at
- * {@code TimeoutSeconds} saying what was not met. Delete answers at once.
+ * definition runs its desired count, its tasks are healthy targets, {@code /health} answers
+ * through the load balancer and an API request carrying the tracking URI's Host header reaches
+ * MLflow (SUCCESS, with {@code MlflowVersion} as the container logged it); fails within a few
+ * polls, with the container's own words, when that deployment's tasks keep dying or MLflow
+ * refuses the Host header; and fails at {@code TimeoutSeconds} saying what was not met. Delete,
+ * and an Update during a rollback, answer at once.
+ *
+ * <p>What MLflow answers, from its source (mlflow/server/fastapi_security.py, security_utils.py,
+ * auth/__init__.py): {@code /health} and {@code /version} skip the Host check, so only another
+ * path proves that users get through it; a refused Host gets 403 "Invalid Host header"; under
+ * basic auth, every path but {@code /static}, {@code /favicon.ico} and {@code /health} answers an
+ * anonymous request 401 with {@code WWW-Authenticate: Basic}, so {@code /version} cannot serve
+ * and a 401 on the API is the proof that the request reached MLflow.
  */
 public final class HealthGateHandler extends CustomResourceHandler<HealthGateProperties> {
     /** Failed tasks of one deployment after which it is a crash loop, not a slow start. */
     static final int FAILED_TASKS_LIMIT = 2;
     private static final Duration DEFAULT_POLL = Duration.ofSeconds(10);
+    /** An API read every MLflow answers: 200 without auth, 401 to an anonymous request under basic auth. */
+    static final String API_PROBE = "/api/2.0/mlflow/experiments/search?max_results=1";
+    /** The start script's line naming the image's MLflow (start-mlflow.sh). */
+    static final Pattern VERSION_LINE = Pattern.compile("^dmlflow: MLflow (\\S+)$");
+    private static final Pattern VERSION_TAG = Pattern.compile(":v?(\\d+\\.\\d+\\.\\d+[A-Za-z0-9.]*)(-[A-Za-z0-9.]+)?$");
 
     private final Supplier<EcsClient> ecs;
     private final Supplier<ElasticLoadBalancingV2Client> elb;
@@ -54,13 +74,13 @@ public final class HealthGateHandler extends CustomResourceHandler<HealthGatePro
     private final Duration poll;
 
     public HealthGateHandler() {
-        this(new HttpAnswerSender(), Clock.systemUTC(), new Lazy<>(AwsClients::ecs),
+        this(new HttpAnswerSender(), Clock.systemUTC(), new CloudFormationStackStatus(), new Lazy<>(AwsClients::ecs),
                 new Lazy<>(AwsClients::elasticLoadBalancing), new Lazy<>(AwsClients::logs), DEFAULT_POLL);
     }
 
-    HealthGateHandler(AnswerSender sender, Clock clock, Supplier<EcsClient> ecs, Supplier<ElasticLoadBalancingV2Client> elb,
+    HealthGateHandler(AnswerSender sender, Clock clock, StackStatus stackStatus, Supplier<EcsClient> ecs, Supplier<ElasticLoadBalancingV2Client> elb,
             Supplier<CloudWatchLogsClient> logs, Duration poll) {
-        super(sender, clock);
+        super(sender, clock, stackStatus);
         this.ecs = ecs;
         this.elb = elb;
         this.logs = logs;
@@ -87,6 +107,17 @@ public final class HealthGateHandler extends CustomResourceHandler<HealthGatePro
     @Override
     protected Outcome delete(CustomResourceRequest<HealthGateProperties> request, Deadline deadline, Progress progress) {
         return Outcome.done();
+    }
+
+    /** The template rolled back to reads MlflowVersion: its image's tag is all there is to go by. */
+    @Override
+    protected Map<String, String> rollbackData(CustomResourceRequest<HealthGateProperties> request) {
+        return Map.of("MlflowVersion", versionFromImage(request.properties().image()));
+    }
+
+    static String versionFromImage(String image) {
+        Matcher tag = VERSION_TAG.matcher(image);
+        return tag.find() ? tag.group(1) : "unknown (image " + image + ")";
     }
 
     private Outcome await(HealthGateProperties p, Deadline lambdaDeadline, Progress progress) throws InterruptedException {
@@ -145,40 +176,68 @@ public final class HealthGateHandler extends CustomResourceHandler<HealthGatePro
         if (desired == 0 || running < desired) {
             seen.unmet(running + " of " + desired + " tasks of " + revision(p.taskDefinition()) + " running");
         }
-        Set<String> addresses = tasks(p, DesiredStatus.RUNNING).stream()
+        Map<String, Task> byAddress = new TreeMap<>();
+        tasks(p, DesiredStatus.RUNNING).stream()
                 .filter(t -> p.taskDefinition().equals(t.taskDefinitionArn()) && current.id().equals(t.startedBy()))
-                .map(HealthGateHandler::privateAddress).filter(a -> a != null).collect(Collectors.toSet());
+                .forEach(t -> {
+                    String address = privateAddress(t);
+                    if (address != null) {
+                        byAddress.put(address, t);
+                    }
+                });
         Set<String> healthy = elb.get().describeTargetHealth(r -> r.targetGroupArn(p.targetGroup()))
                 .targetHealthDescriptions().stream()
                 .filter(t -> t.targetHealth() != null && t.targetHealth().state() == TargetHealthStateEnum.HEALTHY)
                 .map(TargetHealthDescription::target).map(t -> t.id()).collect(Collectors.toSet());
-        long healthyTasks = addresses.stream().filter(healthy::contains).count();
-        if (addresses.isEmpty() || healthyTasks < Math.max(desired, 1)) {
-            seen.unmet(healthyTasks + " of " + Math.max(desired, addresses.size()) + " tasks healthy in the target group");
+        List<Task> healthyTasks = byAddress.entrySet().stream().filter(e -> healthy.contains(e.getKey()))
+                .map(Map.Entry::getValue).toList();
+        if (healthyTasks.isEmpty() || healthyTasks.size() < Math.max(desired, 1)) {
+            seen.unmet(healthyTasks.size() + " of " + Math.max(desired, byAddress.size()) + " tasks healthy in the target group");
         }
-        probe(p, seen);
+        // The earlier deployment's tasks still drain and write: a rotated password's predecessor is
+        // discarded after this gate, and a refused Host may be theirs, not ours.
+        int deployments = service.get().deployments().size();
+        if (deployments > 1) {
+            seen.unmet("the tasks of " + (deployments - 1) + " earlier deployment(s) to stop");
+        }
+        probe(http, p.trackingUri(), p.trackingHost(), deployments == 1, seen);
+        if (!healthyTasks.isEmpty()) {
+            seen.version(taskLogs.first(p.containerName(), healthyTasks.get(0).taskArn(), VERSION_LINE)
+                    .orElseGet(() -> versionFromImage(p.image())));
+        }
         return seen;
     }
 
-    private void probe(HealthGateProperties p, Observation seen) throws InterruptedException {
+    /** /health through the load balancer, then an API request as a user sends it. */
+    static void probe(HttpProbe http, URI base, String trackingHost, boolean onlyOurTasksServe, Observation seen)
+            throws InterruptedException {
+        String path = "/health";
         try {
-            HttpProbe.Reply health = http.get(p.trackingUri(), "/health");
+            HttpProbe.Reply health = http.get(base, path);
             if (health.status() != 200) {
-                seen.unmet(p.trackingUri() + "/health to answer 200 (it answered " + health.status() + ")");
+                seen.unmet(base + path + " to answer 200 (it answered " + health.status() + ")");
                 return;
             }
-            HttpProbe.Reply version = http.get(p.trackingUri(), "/version");
-            if (version.status() == 200 && !version.body().isEmpty()) {
-                String text = version.body();
-                seen.version(text.length() > 64 ? text.substring(0, 64) : text);
+            path = API_PROBE;
+            HttpProbe.Reply api = http.get(base, path, trackingHost);
+            boolean reachedBasicAuth = api.status() == 401
+                    && api.wwwAuthenticate().filter(h -> h.regionMatches(true, 0, "Basic", 0, 5)).isPresent();
+            if (api.status() == 200 || reachedBasicAuth) {
+                seen.reachedMlflow();
+            } else if (api.status() == 403 && api.body().contains("Invalid Host header") && onlyOurTasksServe) {
+                seen.fatal("MLflow refuses requests for host '" + trackingHost + "' (403 \"" + api.body()
+                        + "\"): the tracking server's allowed hosts do not include the tracking URI's host; check"
+                        + " the DomainName parameter (it must be the exact name clients use)");
             } else {
-                seen.unmet(p.trackingUri() + "/version to answer (it answered " + version.status() + ")");
+                seen.unmet("an API request for host " + trackingHost + " to reach MLflow (it answered "
+                        + api.status() + (api.body().isEmpty() ? "" : " \"" + api.body() + "\"") + ")");
             }
         } catch (IOException e) {
-            seen.unmet(p.trackingUri() + "/health to answer (" + e.getClass().getSimpleName()
+            seen.unmet(base + path + " to answer (" + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
         }
     }
+
 
     private List<Task> tasks(HealthGateProperties p, DesiredStatus status) {
         List<String> arns = ecs.get().listTasks(r -> r.cluster(p.cluster()).serviceName(p.service())

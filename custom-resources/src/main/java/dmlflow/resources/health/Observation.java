@@ -8,6 +8,7 @@ final class Observation {
     private final List<String> unmet = new ArrayList<>();
     private String fatal;
     private String version;
+    private boolean reached;
 
     void unmet(String condition) {
         unmet.add(condition);
@@ -17,12 +18,21 @@ final class Observation {
         fatal = reason;
     }
 
+    /** An API request with the tracking URI's Host header got past MLflow's host check. */
+    void reachedMlflow() {
+        reached = true;
+    }
+
+    boolean hasReachedMlflow() {
+        return reached;
+    }
+
     void version(String mlflowVersion) {
         version = mlflowVersion;
     }
 
     boolean healthy() {
-        return fatal == null && unmet.isEmpty() && version != null;
+        return fatal == null && unmet.isEmpty() && reached && version != null;
     }
 
     String fatal() {

@@ -33,6 +33,10 @@ import java.util.concurrent.TimeoutException;
  *       rollback's Delete recognises and answers without touching anything.</li>
  *   <li>A Delete whose properties cannot be read still succeeds: it must never block a stack's
  *       deletion or rollback.</li>
+ *   <li>An Update sent while the stack rolls back (CloudFormation re-sends the old properties)
+ *       answers at once and touches nothing: what the update did is undone by the resources
+ *       around it, and acting again on old properties (an old image's migration, a second long
+ *       wait) would only fail the rollback.</li>
  *   <li>One structured log line per request, without the ResponseURL or property values.</li>
  * </ul>
  *
@@ -46,10 +50,12 @@ public abstract class CustomResourceHandler<P> implements RequestStreamHandler {
 
     private final AnswerSender sender;
     private final Clock clock;
+    private final StackStatus stackStatus;
 
-    protected CustomResourceHandler(AnswerSender sender, Clock clock) {
+    protected CustomResourceHandler(AnswerSender sender, Clock clock, StackStatus stackStatus) {
         this.sender = sender;
         this.clock = clock;
+        this.stackStatus = stackStatus;
     }
 
     /** Reads the resource's properties; throws {@link InvalidRequestException} naming what is wrong. */
@@ -63,6 +69,14 @@ public abstract class CustomResourceHandler<P> implements RequestStreamHandler {
 
     protected abstract Outcome delete(CustomResourceRequest<P> request, Deadline deadline, Progress progress)
             throws Exception;
+
+    /**
+     * The attributes an Update during a rollback answers with, from the (old) properties alone:
+     * the outputs of the template rolled back to are read from them.
+     */
+    protected Map<String, String> rollbackData(CustomResourceRequest<P> request) {
+        return Map.of();
+    }
 
     /** The id a new resource gets; the same for every retry of the same request. */
     protected String physicalIdFor(CustomResourceRequest<P> request) {
@@ -87,7 +101,7 @@ public abstract class CustomResourceHandler<P> implements RequestStreamHandler {
         Duration reserve = reserve(started, lambdaDeadline);
         Deadline verbDeadline = new Deadline(clock, lambdaDeadline.minus(reserve));
         // A verb that watches its deadline gets a moment to fail with its own, better words.
-        Answer answer = decide(envelope, verbDeadline, reserve.dividedBy(4), started);
+        Answer answer = decide(envelope, verbDeadline, reserve.dividedBy(4), started, log);
         byte[] body = answer.body(envelope, context.getLogStreamName());
         boolean delivered = sender.send(envelope.responseUrl(), body, lambdaDeadline, log);
         log.log(summary(envelope, answer, delivered ? answer.status().name() : "UNDELIVERED " + answer.status(),
@@ -98,7 +112,7 @@ public abstract class CustomResourceHandler<P> implements RequestStreamHandler {
         }
     }
 
-    private Answer decide(Envelope envelope, Deadline deadline, Duration grace, Instant started) {
+    private Answer decide(Envelope envelope, Deadline deadline, Duration grace, Instant started, LogSink log) {
         String keptId = envelope.physicalResourceId() != null ? envelope.physicalResourceId()
                 : FAILED_CREATE_PREFIX + envelope.requestId();
         RequestType type;
@@ -119,6 +133,10 @@ public abstract class CustomResourceHandler<P> implements RequestStreamHandler {
                 return Answer.success(keptId, Map.of());
             }
             return Answer.failed(keptId, Reasons.of(e));
+        }
+
+        if (type == RequestType.UPDATE && rollingBack(request, log)) {
+            return Answer.success(request.physicalResourceId(), rollbackData(request));
         }
 
         Progress progress = new Progress();
@@ -154,6 +172,23 @@ public abstract class CustomResourceHandler<P> implements RequestStreamHandler {
             return Answer.failed(keptId(type, request), Reasons.of(e));
         } finally {
             worker.shutdownNow();
+        }
+    }
+
+    /**
+     * Whether the stack is rolling an update back. When its status cannot be read, the Update runs
+     * as usual: a real update must not be skipped on a guess.
+     */
+    private boolean rollingBack(CustomResourceRequest<P> request, LogSink log) {
+        try {
+            return StackStatus.ROLLING_BACK.equals(stackStatus.of(request.stackId()));
+        } catch (RuntimeException e) {
+            ObjectNode line = JSON.createObjectNode();
+            line.put("event", "stack-status-unknown");
+            line.put("stackId", request.stackId());
+            line.put("reason", Reasons.of(e) + "; running the Update as an update");
+            log.log(line.toString());
+            return false;
         }
     }
 

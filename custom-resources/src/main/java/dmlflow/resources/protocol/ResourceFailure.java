@@ -5,4 +5,8 @@ public final class ResourceFailure extends RuntimeException {
     public ResourceFailure(String message) {
         super(message);
     }
+
+    public ResourceFailure(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -6,11 +6,12 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /** Custom::MlflowSchema properties, as the template writes them. */
-record SchemaMigrationProperties(String cluster, String taskDefinition, String containerName, List<String> subnets,
-        List<String> securityGroups, String logGroup, String logStreamPrefix, String image) {
+record SchemaMigrationProperties(String cluster, String service, String taskDefinition, String containerName,
+        List<String> subnets, List<String> securityGroups, String logGroup, String logStreamPrefix, String image,
+        String databaseCluster) {
     /** The properties the template sets (besides ServiceToken and ServiceTimeout). */
-    static final List<String> NAMES = List.of("Cluster", "TaskDefinition", "ContainerName", "Subnets", "SecurityGroups", "LogGroup",
-            "LogStreamPrefix", "Image");
+    static final List<String> NAMES = List.of("Cluster", "Service", "TaskDefinition", "ContainerName", "Subnets",
+            "SecurityGroups", "LogGroup", "LogStreamPrefix", "Image", "DatabaseCluster");
     static final String TYPE = "Custom::MlflowSchema";
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9_./:#-]{1,512}");
 
@@ -18,12 +19,14 @@ record SchemaMigrationProperties(String cluster, String taskDefinition, String c
         Properties p = new Properties(node, TYPE);
         return new SchemaMigrationProperties(
                 p.string("Cluster", NAME, "an ECS cluster name or ARN"),
+                p.string("Service", NAME, "an ECS service name"),
                 p.string("TaskDefinition", NAME, "a task definition ARN"),
                 p.string("ContainerName", NAME, "a container name"),
                 p.strings("Subnets", Pattern.compile("subnet-[0-9a-f]+"), "subnet ids"),
                 p.strings("SecurityGroups", Pattern.compile("sg-[0-9a-f]+"), "security group ids"),
                 p.string("LogGroup", NAME, "a log group name"),
                 p.string("LogStreamPrefix", NAME, "a log stream prefix"),
-                p.string("Image"));
+                p.string("Image"),
+                p.string("DatabaseCluster", Pattern.compile("[A-Za-z][A-Za-z0-9-]{0,62}"), "an Aurora cluster identifier"));
     }
 }

@@ -43,6 +43,8 @@ class DatabaseSetupHandlerTest {
     private String masterSecret;
     private String userSecret;
     private String username;
+    /** What DescribeStacks says of the stack; moto cannot put a stack into UPDATE_ROLLBACK_IN_PROGRESS. */
+    private String stackStatus = "CREATE_IN_PROGRESS";
 
     @BeforeAll
     static void servers() {
@@ -72,7 +74,7 @@ class DatabaseSetupHandlerTest {
     }
 
     private DatabaseSetupHandler handler() {
-        return new DatabaseSetupHandler(new HttpAnswerSender(), Clock.systemUTC(),
+        return new DatabaseSetupHandler(new HttpAnswerSender(), Clock.systemUTC(), stackId -> stackStatus,
                 new Lazy<>(AwsClients::secretsManager), new MysqlConnector("DISABLED"));
     }
 
@@ -100,6 +102,31 @@ class DatabaseSetupHandlerTest {
         List<AnswerServer.Received> answers = server.received();
         assertThat(answers).hasSize(before + 1);
         return answers.get(answers.size() - 1).json();
+    }
+
+    @Test
+    void anUpdateDuringARollbackTouchesNeitherTheDatabaseNorTheSecrets() throws Exception {
+        assertThat(invoke(event("Create", mariadb.port()), Duration.ofSeconds(60)).path("Status").asText()).isEqualTo("SUCCESS");
+        try (Connection admin = mariadb.admin(); Statement sql = admin.createStatement()) {
+            sql.execute("DROP DATABASE mlflow_auth_" + suffix);
+        }
+        stackStatus = "UPDATE_ROLLBACK_IN_PROGRESS";
+        // Unreachable port: a rollback Update that tried to connect would fail.
+        JsonNode answer = invoke(event("Update", 1), Duration.ofSeconds(60));
+        assertThat(answer.path("Status").asText()).as(answer.toString()).isEqualTo("SUCCESS");
+        assertThat(answer.path("PhysicalResourceId").asText()).isEqualTo("mlflow-DatabaseSetup");
+        try (Connection admin = mariadb.admin(); Statement sql = admin.createStatement();
+                ResultSet found = sql.executeQuery("SHOW DATABASES LIKE 'mlflow_auth_" + suffix + "'")) {
+            assertThat(found.next()).as("the rollback recreated nothing").isFalse();
+        }
+
+        stackStatus = "UPDATE_IN_PROGRESS";
+        JsonNode update = invoke(event("Update", mariadb.port()), Duration.ofSeconds(60));
+        assertThat(update.path("Status").asText()).as(update.toString()).isEqualTo("SUCCESS");
+        try (Connection admin = mariadb.admin(); Statement sql = admin.createStatement();
+                ResultSet found = sql.executeQuery("SHOW DATABASES LIKE 'mlflow_auth_" + suffix + "'")) {
+            assertThat(found.next()).as("an ordinary update does its work").isTrue();
+        }
     }
 
     @Test
@@ -165,6 +192,49 @@ class DatabaseSetupHandlerTest {
         }
     }
 
+    /** MariaDB has no dual passwords, so the rotation's second step is a no-op there; it must still succeed. */
+    @Test
+    void theRotationsSecondStepSucceedsAfterTheFirstAndLeavesTheNewPassword() throws Exception {
+        assertThat(invoke(event("Create", mariadb.port()), Duration.ofSeconds(60)).path("Status").asText()).isEqualTo("SUCCESS");
+        String rotated = "rotated-again " + USER_PASSWORD;
+        ObjectNode value = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode()
+                .put("username", username).put("password", rotated);
+        secrets.putSecretValue(r -> r.secretId(userSecret).secretString(value.toString()));
+        assertThat(invoke(event("Update", mariadb.port()), Duration.ofSeconds(60)).path("Status").asText()).isEqualTo("SUCCESS");
+
+        ObjectNode discard = event("Update", mariadb.port());
+        discard.put("ResourceType", DatabaseSetupProperties.PASSWORD_TYPE).put("LogicalResourceId", "DatabaseSetupPassword");
+        Events.properties(discard).put("Step", "DiscardOldPassword");
+        JsonNode answer = invoke(discard, Duration.ofSeconds(60));
+
+        assertThat(answer.path("Status").asText()).as(answer.toString()).isEqualTo("SUCCESS");
+        try (Connection connection = mariadb.connect(username, rotated)) {
+            assertThat(connection.isValid(5)).isTrue();
+        }
+    }
+
+    @Test
+    void mysqlEightKeepsTheOldPasswordDuringARotationAndMariaDbCannot() {
+        // Aurora MySQL 3 reports MySQL 8.0 versions; MariaDB's carry its name (Connector/J's
+        // getDatabaseProductVersion is the server's VERSION()).
+        assertThat(MysqlAccounts.supportsDualPasswords("8.0.39")).isTrue();
+        assertThat(MysqlAccounts.supportsDualPasswords("8.0.14")).isTrue();
+        assertThat(MysqlAccounts.supportsDualPasswords("8.0.13")).isFalse();
+        assertThat(MysqlAccounts.supportsDualPasswords("5.7.12")).isFalse();
+        assertThat(MysqlAccounts.supportsDualPasswords("5.5.5-10.11.19-MariaDB-0+deb12u1")).isFalse();
+        assertThat(MysqlAccounts.setPasswordStatement(true)).endsWith("IDENTIFIED BY ? RETAIN CURRENT PASSWORD");
+        assertThat(MysqlAccounts.setPasswordStatement(false)).endsWith("IDENTIFIED BY ?");
+    }
+
+    @Test
+    void anUnknownStepIsRefusedNamingTheChoices() throws Exception {
+        ObjectNode event = event("Create", mariadb.port());
+        Events.properties(event).put("Step", "DropEverything");
+        JsonNode answer = invoke(event, Duration.ofSeconds(30));
+        assertThat(answer.path("Status").asText()).isEqualTo("FAILED");
+        assertThat(answer.path("Reason").asText()).contains("Step must be Setup or DiscardOldPassword");
+    }
+
     @Test
     void anUnreachableServerFailsBeforeTheDeadlineNamingHostAndError() throws Exception {
         int closedPort = Ports.free();
@@ -228,5 +298,7 @@ class DatabaseSetupHandlerTest {
     @Test
     void theTemplateSendsWhatThisHandlerReads() throws Exception {
         dmlflow.resources.testing.TemplateContract.assertServedBy(DatabaseSetupProperties.TYPE, DatabaseSetupHandler.class, DatabaseSetupProperties.NAMES);
+        dmlflow.resources.testing.TemplateContract.assertServedBy(DatabaseSetupProperties.PASSWORD_TYPE,
+                DatabaseSetupHandler.class, DatabaseSetupProperties.PASSWORD_NAMES);
     }
 }

@@ -30,17 +30,21 @@ import software.amazon.awssdk.services.ecs.model.Task;
  */
 class HealthGateHandlerTest {
     private static final Duration POLL = Duration.ofMillis(50);
+    /** As CloudFormation gives a load balancer's DNS name: with capitals, which MLflow matches exactly. */
+    static final String ALB = "mlflow-LoadB-ABC123-456789.eu-west-1.elb.amazonaws.com";
 
     private AnswerServer server;
     private MlflowStub mlflow;
     private FakeEcs ecs;
     private FakeTargets targets;
     private ContainerLogs logs;
+    /** What DescribeStacks says of the stack; moto cannot put a stack into UPDATE_ROLLBACK_IN_PROGRESS. */
+    private String stackStatus = "CREATE_IN_PROGRESS";
 
     @BeforeEach
     void fixture() throws Exception {
         server = new AnswerServer();
-        mlflow = new MlflowStub("3.17.0");
+        mlflow = new MlflowStub(List.of(ALB));
         ecs = new FakeEcs();
         targets = new FakeTargets();
         logs = new ContainerLogs();
@@ -55,13 +59,14 @@ class HealthGateHandlerTest {
     private ObjectNode event(int timeoutSeconds) {
         ObjectNode event = Events.load("health-create.json", server.url());
         Events.properties(event).put("TrackingUri", mlflow.url());
+        Events.properties(event).put("TrackingHost", ALB);
         Events.properties(event).put("LogGroup", logs.group());
         Events.properties(event).put("TimeoutSeconds", String.valueOf(timeoutSeconds));
         return event;
     }
 
     private JsonNode invoke(ObjectNode event, Duration lambdaTimeout) throws Exception {
-        HealthGateHandler handler = new HealthGateHandler(new HttpAnswerSender(), Clock.systemUTC(), () -> ecs,
+        HealthGateHandler handler = new HealthGateHandler(new HttpAnswerSender(), Clock.systemUTC(), stackId -> stackStatus, () -> ecs,
                 () -> targets, new Lazy<>(AwsClients::logs), POLL);
         Events.invoke(handler, event, new FakeContext(lambdaTimeout));
         return server.onlyAnswer().json();
@@ -69,7 +74,8 @@ class HealthGateHandlerTest {
 
     private void serviceHealthy() {
         ecs.service(1, 1, DeploymentRolloutState.IN_PROGRESS);
-        ecs.running("10.0.3.7");
+        Task task = ecs.running("10.0.3.7");
+        logs.write(task.taskArn(), List.of("dmlflow: MLflow 3.17.0", "dmlflow: starting MLflow 3.17.0 (auth: basic)"));
         targets.healthy("10.0.3.7");
     }
 
@@ -80,6 +86,68 @@ class HealthGateHandlerTest {
         assertThat(answer.path("Status").asText()).as(answer.toString()).isEqualTo("SUCCESS");
         assertThat(answer.path("Data").path("MlflowVersion").asText()).isEqualTo("3.17.0");
         assertThat(answer.path("PhysicalResourceId").asText()).isEqualTo("mlflow-HealthGate");
+        assertThat(ecs.polls()).isEqualTo(1);
+    }
+
+    @Test
+    void theGateWaitsUntilTheEarlierDeploymentsTasksHaveStopped() throws Exception {
+        serviceHealthy();
+        ecs.earlierDeployment(true);
+        ecs.onEveryPoll(fake -> {
+            if (fake.polls() == 3) {
+                fake.earlierDeployment(false);
+            }
+        });
+        JsonNode answer = invoke(event(60), Duration.ofSeconds(30));
+        assertThat(answer.path("Status").asText()).as(answer.toString()).isEqualTo("SUCCESS");
+        assertThat(ecs.polls()).isEqualTo(3);
+    }
+
+    @Test
+    void theVersionComesFromTheImageTagWhenTheContainerLoggedNone() throws Exception {
+        ecs.service(1, 1, DeploymentRolloutState.IN_PROGRESS);
+        ecs.running("10.0.3.7");
+        targets.healthy("10.0.3.7");
+        JsonNode answer = invoke(event(60), Duration.ofSeconds(30));
+        assertThat(answer.path("Data").path("MlflowVersion").asText()).isEqualTo("3.16.1");
+    }
+
+    @Test
+    void aHostMlflowRefusesFailsAtOnceNamingDomainName() throws Exception {
+        serviceHealthy();
+        ObjectNode event = event(600);
+        Events.properties(event).put("TrackingHost", "mlflow.example.com");
+        Instant began = Instant.now();
+        JsonNode answer = invoke(event, Duration.ofSeconds(60));
+        assertThat(Duration.between(began, Instant.now())).isLessThan(Duration.ofSeconds(5));
+        assertThat(answer.path("Status").asText()).isEqualTo("FAILED");
+        assertThat(answer.path("Reason").asText()).contains("mlflow.example.com", "403", "DomainName");
+    }
+
+    @Test
+    void anUpdateDuringARollbackAnswersAtOnceWithTheOldImagesVersionAndLooksAtNothing() throws Exception {
+        stackStatus = "UPDATE_ROLLBACK_IN_PROGRESS";
+        ObjectNode event = event(600);
+        event.put("RequestType", "Update");
+        event.put("PhysicalResourceId", "mlflow-HealthGate");
+        event.set("OldResourceProperties", Events.properties(event).deepCopy().put("Image", "ghcr.io/mlflow/mlflow:v3.18.0-full"));
+        JsonNode answer = invoke(event, Duration.ofSeconds(60));
+        assertThat(answer.path("Status").asText()).as(answer.toString()).isEqualTo("SUCCESS");
+        assertThat(answer.path("PhysicalResourceId").asText()).isEqualTo("mlflow-HealthGate");
+        assertThat(answer.path("Data").path("MlflowVersion").asText()).isEqualTo("3.16.1");
+        assertThat(ecs.polls()).isZero();
+    }
+
+    @Test
+    void anOrdinaryUpdateWaitsForTheNewTasks() throws Exception {
+        stackStatus = "UPDATE_IN_PROGRESS";
+        serviceHealthy();
+        ObjectNode event = event(60);
+        event.put("RequestType", "Update");
+        event.put("PhysicalResourceId", "mlflow-HealthGate");
+        event.set("OldResourceProperties", Events.properties(event).deepCopy());
+        JsonNode answer = invoke(event, Duration.ofSeconds(30));
+        assertThat(answer.path("Status").asText()).as(answer.toString()).isEqualTo("SUCCESS");
         assertThat(ecs.polls()).isEqualTo(1);
     }
 

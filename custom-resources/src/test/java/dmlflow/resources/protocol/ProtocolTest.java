@@ -37,7 +37,18 @@ class ProtocolTest {
         final AtomicInteger verbCalls = new AtomicInteger();
 
         ScriptedHandler() {
-            super(new HttpAnswerSender(), Clock.systemUTC());
+            super(new HttpAnswerSender(), Clock.systemUTC(), ScriptedHandler::stackStatus);
+        }
+
+        /** What DescribeStacks would say: the stack's name in the test events says which case it is. */
+        static String stackStatus(String stackId) {
+            if (stackId.contains(":stack/rolling-back/")) {
+                return StackStatus.ROLLING_BACK;
+            }
+            if (stackId.contains(":stack/unreadable/")) {
+                throw new IllegalStateException("AccessDenied: not authorized to perform cloudformation:DescribeStacks");
+            }
+            return "UPDATE_IN_PROGRESS";
         }
 
         @Override
@@ -114,6 +125,13 @@ class ProtocolTest {
                         new Integer[0], Duration.ofSeconds(30), "SUCCESS", "mlflow-DatabaseSetup", null, 1, 0),
                 new Scenario("update keeps the physical id", "update.json", e -> { },
                         new Integer[0], Duration.ofSeconds(30), "SUCCESS", "mlflow-DatabaseSetup", null, 1, 1),
+                new Scenario("an update during a rollback answers at once and runs no verb", "update.json",
+                        e -> { e.put("StackId", STACK_ID.replace(":stack/mlflow/", ":stack/rolling-back/"));
+                            Events.properties(e).put("Mode", "throw"); },
+                        new Integer[0], Duration.ofSeconds(30), "SUCCESS", "mlflow-DatabaseSetup", null, 1, 0),
+                new Scenario("an update whose stack status cannot be read runs as an update", "update.json",
+                        e -> e.put("StackId", STACK_ID.replace(":stack/mlflow/", ":stack/unreadable/")),
+                        new Integer[0], Duration.ofSeconds(30), "SUCCESS", "mlflow-DatabaseSetup", null, 1, 1),
                 new Scenario("a failed update keeps the physical id", "update.json", mode("throw"),
                         new Integer[0], Duration.ofSeconds(30), "FAILED", "mlflow-DatabaseSetup", "Access denied", 1, 1),
                 new Scenario("a replacement is asked for explicitly", "update.json", mode("replace"),
@@ -165,7 +183,7 @@ class ProtocolTest {
         JsonNode body = answer.json();
         assertThat(body.path("Status").asText()).isEqualTo(scenario.status());
         assertThat(body.path("PhysicalResourceId").asText()).isEqualTo(scenario.physicalId());
-        assertThat(body.path("StackId").asText()).isEqualTo(STACK_ID);
+        assertThat(body.path("StackId").asText()).isEqualTo(event.path("StackId").asText());
         assertThat(body.path("RequestId").asText()).isEqualTo(event.path("RequestId").asText());
         assertThat(body.path("LogicalResourceId").asText()).isEqualTo("DatabaseSetup");
         assertThat(body.path("NoEcho").asBoolean()).isFalse();

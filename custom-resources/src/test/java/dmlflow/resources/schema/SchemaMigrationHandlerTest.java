@@ -15,6 +15,9 @@ import dmlflow.resources.testing.FakeEcs;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.services.ecs.model.DeploymentRolloutState;
+import software.amazon.awssdk.services.rds.RdsClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,12 +31,21 @@ class SchemaMigrationHandlerTest {
     private AnswerServer server;
     private FakeEcs ecs;
     private ContainerLogs logs;
+    private static final String NEW_TASK_DEFINITION = "arn:aws:ecs:eu-west-1:123456789012:task-definition/mlflow-mlflow:8";
+    private RdsClient rds;
+    private String databaseCluster;
+    /** What DescribeStacks says of the stack; moto cannot put a stack into UPDATE_ROLLBACK_IN_PROGRESS. */
+    private String stackStatus = "CREATE_IN_PROGRESS";
 
     @BeforeEach
     void fixture() throws Exception {
         server = new AnswerServer();
         ecs = new FakeEcs();
         logs = new ContainerLogs();
+        rds = AwsClients.rds();
+        databaseCluster = "mlflow-db-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        rds.createDBCluster(r -> r.dbClusterIdentifier(databaseCluster).engine("aurora-mysql")
+                .masterUsername("dmlflow_admin").masterUserPassword("not-used-here-1"));
     }
 
     @AfterEach
@@ -42,8 +54,11 @@ class SchemaMigrationHandlerTest {
     }
 
     private JsonNode invoke(ObjectNode event, Duration timeout) throws Exception {
-        SchemaMigrationHandler handler = new SchemaMigrationHandler(new HttpAnswerSender(), Clock.systemUTC(),
-                () -> ecs, new Lazy<>(AwsClients::logs), Duration.ofMillis(20));
+        SchemaMigrationHandler handler = new SchemaMigrationHandler(new HttpAnswerSender(), Clock.systemUTC(), stackId -> stackStatus,
+                () -> ecs, new Lazy<>(AwsClients::logs), () -> {
+                    ecs.calls.add("RDS");
+                    return rds;
+                }, Duration.ofMillis(20));
         Events.properties(event).put("LogGroup", logs.group());
         Events.invoke(handler, event, new FakeContext(timeout));
         return server.onlyAnswer().json();
@@ -137,6 +152,136 @@ class SchemaMigrationHandlerTest {
         });
         JsonNode answer = invoke(Events.load("schema-create.json", server.url()), Duration.ofSeconds(30));
         assertThat(answer.path("Status").asText()).isEqualTo("SUCCESS");
+        assertThat(ecs.runTasks).isEmpty();
+    }
+
+    /** An Update from the image in the fixture to this one. */
+    private ObjectNode imageUpdate(String newImage) {
+        ObjectNode event = Events.load("schema-create.json", server.url());
+        event.put("RequestType", "Update");
+        event.put("PhysicalResourceId", "mlflow-SchemaMigration");
+        event.put("RequestId", java.util.UUID.randomUUID().toString());
+        event.set("OldResourceProperties", Events.properties(event).deepCopy());
+        Events.properties(event).put("Image", newImage).put("TaskDefinition", NEW_TASK_DEFINITION)
+                .put("DatabaseCluster", databaseCluster);
+        return event;
+    }
+
+    private List<String> snapshots() {
+        return rds.describeDBClusterSnapshots(r -> r.dbClusterIdentifier(databaseCluster).snapshotType("manual"))
+                .dbClusterSnapshots().stream()
+                .map(s -> s.dbClusterSnapshotIdentifier()).toList();
+    }
+
+    @Test
+    void snapshotNamesAreWhatRdsAndThePolicyAccept() {
+        assertThat(SchemaMigrationHandler.snapshotId("My--Mlflow", "ghcr.io/mlflow/mlflow:v3.18.0-full", "r"))
+                .startsWith("dmlflow-my-mlflow-before-v3-18-0-full-").matches("[a-z](-?[a-z0-9])*");
+        assertThat(SchemaMigrationHandler.snapshotId("x".repeat(300), "img:1", "r")).hasSizeLessThan(256);
+    }
+
+    @Test
+    void anUpdateThatKeepsTheTaskDefinitionRunsNothing() throws Exception {
+        ObjectNode event = imageUpdate("ghcr.io/mlflow/mlflow:v3.17.0-full");
+        Events.properties(event).put("TaskDefinition", FakeEcs.TASK_DEFINITION);
+        JsonNode answer = invoke(event, Duration.ofSeconds(30));
+        assertThat(answer.path("Status").asText()).as(answer.toString()).isEqualTo("SUCCESS");
+        assertThat(ecs.calls()).isEmpty();
+    }
+
+    @Test
+    void aNewImageWhoseSchemaIsAlreadyCurrentIsAPlainRollingUpdate() throws Exception {
+        servingTwoTasks();
+        ecs.oneOffTasksExit(Map.of("check", 0));
+        JsonNode answer = invoke(imageUpdate("ghcr.io/mlflow/mlflow:v3.17.1-full"), Duration.ofSeconds(30));
+        assertThat(answer.path("Status").asText()).as(answer.toString()).isEqualTo("SUCCESS");
+        assertThat(ecs.calls()).containsExactly("RunTask check");
+        assertThat(snapshots()).isEmpty();
+    }
+
+    @Test
+    void aNewImageThatNeedsAMigrationStopsEveryWriterThenSnapshotsThenMigratesThenServesTheNewVersion() throws Exception {
+        servingTwoTasks();
+        ecs.oneOffTasksExit(Map.of("check", SchemaMigrationHandler.SCHEMA_CHANGE_NEEDED, "migrate", 0));
+        JsonNode answer = invoke(imageUpdate("ghcr.io/mlflow/mlflow:v3.18.0-full"), Duration.ofSeconds(30));
+
+        assertThat(answer.path("Status").asText()).as(answer.toString()).isEqualTo("SUCCESS");
+        List<String> calls = ecs.calls();
+        assertThat(calls).containsSubsequence("RunTask check", "UpdateService " + NEW_TASK_DEFINITION + " desired 0",
+                "RDS", "RunTask migrate", "UpdateService desired 2");
+        assertThat(ecs.serviceTasksLiveAtRunTask).as("no migration while a task of the service still ran")
+                .containsEntry("check", 2L).containsEntry("migrate", 0L);
+        assertThat(calls.indexOf("RunTask migrate")).isGreaterThan(calls.lastIndexOf("RDS"));
+        assertThat(calls.stream().filter(c -> c.startsWith("stopped "))).hasSize(2);
+        assertThat(snapshots()).singleElement().asString().startsWith("dmlflow-mlflow-before-v3-18-0-full-");
+    }
+
+    @Test
+    void aFailedMigrationNamesItsSnapshotAndHowToRestoreItAndPutsTheServiceBack() throws Exception {
+        servingTwoTasks();
+        ecs.oneOffTasksExit(Map.of("check", SchemaMigrationHandler.SCHEMA_CHANGE_NEEDED, "migrate", 1));
+        JsonNode answer = invoke(imageUpdate("ghcr.io/mlflow/mlflow:v3.18.0-full"), Duration.ofSeconds(30));
+
+        assertThat(answer.path("Status").asText()).isEqualTo("FAILED");
+        String snapshot = snapshots().get(0);
+        assertThat(answer.path("Reason").asText())
+                .startsWith("The schema upgrade stopped and the service was put back on mlflow-mlflow:7 with 2 tasks."
+                        + " schema migration failed (image ghcr.io/mlflow/mlflow:v3.18.0-full); the snapshot " + snapshot
+                        + " holds the database as it was before: if the migration changed part of the schema, restore it"
+                        + " with aws rds restore-db-cluster-from-snapshot --snapshot-identifier " + snapshot)
+                .contains("exit code 1");
+        assertThat(ecs.calls()).endsWith("UpdateService " + FakeEcs.TASK_DEFINITION + " desired 2");
+    }
+
+    @Test
+    void turningBasicAuthOnLaysTheUserStoreWhileTheServerServes() throws Exception {
+        servingTwoTasks();
+        ecs.oneOffTasksExit(Map.of("check", SchemaMigrationHandler.NEW_USER_STORE_NEEDED, "migrate", 0));
+        JsonNode answer = invoke(imageUpdate("ghcr.io/mlflow/mlflow:v3.17.0-full"), Duration.ofSeconds(30));
+        assertThat(answer.path("Status").asText()).as(answer.toString()).isEqualTo("SUCCESS");
+        assertThat(ecs.calls()).containsExactly("RunTask check", "RunTask migrate");
+        assertThat(snapshots()).isEmpty();
+    }
+
+    @Test
+    void aMigrationStillRunningAtTheDeadlineLeavesTheServiceWithoutTasks() throws Exception {
+        servingTwoTasks();
+        ecs.oneOffTasksExit(Map.of("check", SchemaMigrationHandler.SCHEMA_CHANGE_NEEDED));
+        JsonNode answer = invoke(imageUpdate("ghcr.io/mlflow/mlflow:v3.18.0-full"), Duration.ofSeconds(25));
+        assertThat(answer.path("Status").asText()).isEqualTo("FAILED");
+        assertThat(answer.path("Reason").asText()).contains("the schema migrate task", "was still",
+                "was left without tasks, so that no old version writes during the migration");
+        assertThat(ecs.calls()).doesNotContain("UpdateService " + FakeEcs.TASK_DEFINITION + " desired 2")
+                .last().isEqualTo("RunTask migrate");
+    }
+
+    @Test
+    void aDatabaseNewerThanTheImageIsNotTouched() throws Exception {
+        servingTwoTasks();
+        ecs.oneOffTasksExit(Map.of("check", 65));
+        JsonNode answer = invoke(imageUpdate("ghcr.io/mlflow/mlflow:v3.16.0-full"), Duration.ofSeconds(30));
+        assertThat(answer.path("Status").asText()).isEqualTo("FAILED");
+        assertThat(answer.path("Reason").asText()).contains("the schema check failed", "exit code 65");
+        assertThat(ecs.calls()).containsExactly("RunTask check");
+        assertThat(snapshots()).isEmpty();
+    }
+
+    private void servingTwoTasks() {
+        ecs.service(2, 2, DeploymentRolloutState.COMPLETED);
+        ecs.running("10.0.3.7");
+        ecs.running("10.0.4.8");
+    }
+
+    @Test
+    void anUpdateDuringARollbackNeverRunsTheOldImagesMigration() throws Exception {
+        stackStatus = "UPDATE_ROLLBACK_IN_PROGRESS";
+        ObjectNode event = Events.load("schema-create.json", server.url());
+        event.put("RequestType", "Update");
+        event.put("PhysicalResourceId", "mlflow-SchemaMigration");
+        event.set("OldResourceProperties", Events.properties(event).deepCopy().put("Image", "ghcr.io/mlflow/mlflow:v3.18.0-full"));
+        JsonNode answer = invoke(event, Duration.ofSeconds(30));
+        assertThat(answer.path("Status").asText()).as(answer.toString()).isEqualTo("SUCCESS");
+        assertThat(answer.path("PhysicalResourceId").asText()).isEqualTo("mlflow-SchemaMigration");
         assertThat(ecs.runTasks).isEmpty();
     }
 

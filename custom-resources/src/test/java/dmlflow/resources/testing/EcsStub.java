@@ -10,21 +10,28 @@ import java.util.List;
 
 /**
  * ECS's JSON protocol on a real local HTTP server, for what moto_server cannot do (its awsvpc
- * RunTask fails): a migration task that starts, then stops with exit code 1.
+ * RunTask fails): a one-off task that starts, then stops; a schema check exits 10 (a migration is
+ * needed), anything else exits 1. A service of one task, which UpdateService leaves with none.
  */
 public final class EcsStub implements AutoCloseable {
     public static final String TASK_ARN = "arn:aws:ecs:eu-west-1:123456789012:task/mlflow-TrackingCluster/0123456789abcdef0123456789abcdef";
     private final HttpServer server;
     private final List<String> operations = new ArrayList<>();
+    private String lastMode = "";
 
     public EcsStub() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", exchange -> {
-            exchange.getRequestBody().readAllBytes();
+            String request = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
             String operation = target.substring(target.indexOf('.') + 1);
+            int exitCode;
             synchronized (this) {
                 operations.add(operation);
+                if (operation.equals("RunTask")) {
+                    lastMode = request.contains("\"value\":\"check\"") ? "check" : "other";
+                }
+                exitCode = "check".equals(lastMode) ? 10 : 1;
             }
             String body = switch (operation) {
                 case "ListTasks" -> "{\"taskArns\":[]}";
@@ -32,7 +39,11 @@ public final class EcsStub implements AutoCloseable {
                         + "\"containers\":[{\"name\":\"mlflow\"}]}],\"failures\":[]}";
                 case "DescribeTasks" -> "{\"tasks\":[{\"taskArn\":\"" + TASK_ARN + "\",\"lastStatus\":\"STOPPED\","
                         + "\"stopCode\":\"EssentialContainerExited\",\"stoppedReason\":\"Essential container in task exited\","
-                        + "\"containers\":[{\"name\":\"mlflow\",\"exitCode\":1,\"lastStatus\":\"STOPPED\"}]}],\"failures\":[]}";
+                        + "\"containers\":[{\"name\":\"mlflow\",\"exitCode\":" + exitCode
+                        + ",\"lastStatus\":\"STOPPED\"}]}],\"failures\":[]}";
+                case "DescribeServices" -> "{\"services\":[{\"serviceName\":\"mlflow-mlflow\",\"status\":\"ACTIVE\","
+                        + "\"desiredCount\":1,\"taskDefinition\":\"arn:aws:ecs:eu-west-1:123456789012:task-definition/mlflow-mlflow:6\"}],"
+                        + "\"failures\":[]}";
                 default -> "{}";
             };
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);

@@ -163,7 +163,8 @@ class JarIT {
         ObjectNode event = Events.load("schema-create.json", server.url());
         event.put("RequestType", "Update").put("PhysicalResourceId", "mlflow-SchemaMigration");
         event.set("OldResourceProperties", Events.properties(event).deepCopy());
-        Events.properties(event).put("Image", "ghcr.io/mlflow/mlflow:v3.18.0-full").put("DatabaseCluster", cluster);
+        Events.properties(event).put("Image", "ghcr.io/mlflow/mlflow:v3.18.0-full").put("DatabaseCluster", cluster)
+                .put("TaskDefinition", "arn:aws:ecs:eu-west-1:123456789012:task-definition/mlflow-mlflow:8");
 
         try (EcsStub ecs = new EcsStub()) {
             JsonNode answer = run("dmlflow.resources.schema.SchemaMigrationHandler", event, "AWS_ENDPOINT_URL_ECS", ecs.url());

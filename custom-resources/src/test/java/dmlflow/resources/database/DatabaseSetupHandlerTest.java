@@ -115,17 +115,18 @@ class DatabaseSetupHandlerTest {
         JsonNode answer = invoke(event("Update", 1), Duration.ofSeconds(60));
         assertThat(answer.path("Status").asText()).as(answer.toString()).isEqualTo("SUCCESS");
         assertThat(answer.path("PhysicalResourceId").asText()).isEqualTo("mlflow-DatabaseSetup");
-        try (Connection admin = mariadb.admin(); Statement sql = admin.createStatement();
-                ResultSet found = sql.executeQuery("SHOW DATABASES LIKE 'mlflow_auth_" + suffix + "'")) {
-            assertThat(found.next()).as("the rollback recreated nothing").isFalse();
-        }
+        assertThat(databaseExists("mlflow_auth_" + suffix)).as("the rollback recreated nothing").isFalse();
 
         stackStatus = "UPDATE_IN_PROGRESS";
         JsonNode update = invoke(event("Update", mariadb.port()), Duration.ofSeconds(60));
         assertThat(update.path("Status").asText()).as(update.toString()).isEqualTo("SUCCESS");
+        assertThat(databaseExists("mlflow_auth_" + suffix)).as("an ordinary update does its work").isTrue();
+    }
+
+    private static boolean databaseExists(String name) throws SQLException {
         try (Connection admin = mariadb.admin(); Statement sql = admin.createStatement();
-                ResultSet found = sql.executeQuery("SHOW DATABASES LIKE 'mlflow_auth_" + suffix + "'")) {
-            assertThat(found.next()).as("an ordinary update does its work").isTrue();
+                ResultSet found = sql.executeQuery("SHOW DATABASES LIKE '" + name + "'")) {
+            return found.next();
         }
     }
 

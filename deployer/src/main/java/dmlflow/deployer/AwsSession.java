@@ -23,14 +23,28 @@ import software.amazon.awssdk.services.sts.StsClient;
 public final class AwsSession implements AutoCloseable {
     private final Region region;
     private final AwsCredentialsProvider credentials;
+    /**
+     * A silent endpoint (it accepts the connection and never answers) ends a command within a
+     * minute: each attempt waits {@link #READ_TIMEOUT} for a byte, and a call gives up after
+     * {@link #CALL_TIMEOUT} whatever its retries. S3 uploads get no overall limit (a large jar on a
+     * slow link), only the per-read one, which a silent endpoint trips three times in ~47 s.
+     */
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(15);
+    static final Duration CALL_TIMEOUT = Duration.ofSeconds(50);
     private final SdkHttpClient http = UrlConnectionHttpClient.builder()
-            .connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)).build();
+            .connectionTimeout(Duration.ofSeconds(5)).socketTimeout(READ_TIMEOUT).build();
+    private final SilentEndpoints silentEndpoints;
     private CloudFormationClient cloudFormation;
     private S3Client s3;
     private StsClient sts;
     private RdsClient rds;
 
     AwsSession(CommonOptions options) {
+        this(options, Console.system());
+    }
+
+    AwsSession(CommonOptions options, Console console) {
+        this.silentEndpoints = new SilentEndpoints(console, CALL_TIMEOUT);
         this.credentials = options.profile == null ? DefaultCredentialsProvider.builder().build()
                 : ProfileCredentialsProvider.create(options.profile);
         this.region = options.region != null ? Region.of(options.region) : defaultRegion(options.profile);
@@ -50,10 +64,19 @@ public final class AwsSession implements AutoCloseable {
     }
 
     private ClientOverrideConfiguration overrides() {
-        // CloudFormation throttles Describe* calls under load: retry them patiently.
+        // CloudFormation throttles Describe* calls under load: the standard strategy retries them.
         return ClientOverrideConfiguration.builder()
                 .retryStrategy(RetryMode.STANDARD)
-                .apiCallTimeout(Duration.ofMinutes(2))
+                .apiCallTimeout(CALL_TIMEOUT)
+                .apiCallAttemptTimeout(READ_TIMEOUT.plusSeconds(5))
+                .addExecutionInterceptor(silentEndpoints)
+                .build();
+    }
+
+    private ClientOverrideConfiguration uploadOverrides() {
+        return ClientOverrideConfiguration.builder()
+                .retryStrategy(RetryMode.STANDARD)
+                .addExecutionInterceptor(silentEndpoints)
                 .build();
     }
 
@@ -71,7 +94,7 @@ public final class AwsSession implements AutoCloseable {
             // bucket.host names: address buckets by path there.
             s3 = S3Client.builder().region(region).credentialsProvider(credentials).httpClient(http)
                     .forcePathStyle(customS3Endpoint())
-                    .overrideConfiguration(overrides()).build();
+                    .overrideConfiguration(uploadOverrides()).build();
         }
         return s3;
     }

@@ -18,7 +18,8 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, Console.system(), AwsSession::new));
+        Console console = Console.system();
+        System.exit(run(args, console, options -> new AwsSession(options, console)));
     }
 
     static int run(String[] args, Console console, Function<CommonOptions, AwsSession> sessions) {

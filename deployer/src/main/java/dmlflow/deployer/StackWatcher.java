@@ -111,6 +111,36 @@ final class StackWatcher {
         return fresh;
     }
 
+    /** The stack's own statuses that start an operation (AWS CloudFormation User Guide, "Stack status codes"). */
+    private static final Set<String> OPERATION_STARTS = Set.of("CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS",
+            "DELETE_IN_PROGRESS", "IMPORT_IN_PROGRESS");
+
+    /**
+     * The events of the stack's latest operation, oldest first: DescribeStackEvents pages newest
+     * first, back to the stack's own event that started the operation (a rollback belongs to the
+     * operation it undoes).
+     */
+    static List<StackEvent> latestOperation(CloudFormationClient cloudFormation, String stack) {
+        List<StackEvent> operation = new ArrayList<>();
+        String token = null;
+        page:
+        do {
+            String next = token;
+            var page = cloudFormation.describeStackEvents(r -> r.stackName(stack).nextToken(next));
+            for (StackEvent event : page.stackEvents()) {
+                operation.add(event);
+                if ("AWS::CloudFormation::Stack".equals(event.resourceType()) && event.physicalResourceId() != null
+                        && event.physicalResourceId().equals(event.stackId())
+                        && OPERATION_STARTS.contains(event.resourceStatusAsString())) {
+                    break page;
+                }
+            }
+            token = page.nextToken();
+        } while (token != null);
+        operation.sort(Comparator.comparing(StackEvent::timestamp));
+        return operation;
+    }
+
     static String rootCause(List<StackEvent> events, String stackReason) {
         List<StackEvent> ordered = events.stream().sorted(Comparator.comparing(StackEvent::timestamp)).toList();
         for (StackEvent event : ordered) {

@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 import software.amazon.awssdk.services.cloudformation.model.StackEvent;
 
 /** Where the stack is: its status, and why when that is a failure. */
-@Command(name = "status", mixinStandardHelpOptions = true, description = "Show the stack's status, and the cause of its last failure.")
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Show the stack's status, and the cause of its latest operation's failure.")
 final class StatusCommand extends BaseCommand {
     @Override
     public Integer call() {
@@ -22,8 +22,7 @@ final class StatusCommand extends BaseCommand {
             state.output("TrackingUri").ifPresent(uri -> console.info("Tracking URI: " + uri));
             state.output("MlflowVersion").ifPresent(v -> console.info("MLflow version: " + v));
             if (state.status().contains("FAILED") || state.status().contains("ROLLBACK")) {
-                List<StackEvent> events = aws.cloudFormation().describeStackEvents(r -> r.stackName(options.stackName))
-                        .stackEvents();
+                List<StackEvent> events = StackWatcher.latestOperation(aws.cloudFormation(), options.stackName);
                 console.info("Last failure: " + StackWatcher.rootCause(events, stack.stackStatusReason()));
                 return 1;
             }

@@ -5,6 +5,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
 import static com.github.tomakehurst.wiremock.client.WireMock.matching;
+import static com.github.tomakehurst.wiremock.client.WireMock.notContaining;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -77,13 +78,20 @@ class CloudFormationErrorPathsTest {
     private static String event(String id, String logicalId, String type, String status, String reason, String time) {
         return "<member><StackId>" + STACK_ID + "</StackId><EventId>" + id + "</EventId><StackName>mlflow</StackName>"
                 + "<LogicalResourceId>" + logicalId + "</LogicalResourceId><ResourceType>" + type + "</ResourceType>"
+                + "<PhysicalResourceId>" + (type.equals("AWS::CloudFormation::Stack") ? STACK_ID : logicalId + "-1")
+                + "</PhysicalResourceId>"
                 + "<Timestamp>" + time + "</Timestamp><ResourceStatus>" + status + "</ResourceStatus>"
                 + (reason == null ? "" : "<ResourceStatusReason>" + reason + "</ResourceStatusReason>") + "</member>";
     }
 
     private static String events(String members) {
+        return events(members, null);
+    }
+
+    private static String events(String members, String nextToken) {
         return "<DescribeStackEventsResponse xmlns=\"" + CFN + "\"><DescribeStackEventsResult><StackEvents>" + members
-                + "</StackEvents></DescribeStackEventsResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>"
+                + "</StackEvents>" + (nextToken == null ? "" : "<NextToken>" + nextToken + "</NextToken>")
+                + "</DescribeStackEventsResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>"
                 + "</DescribeStackEventsResponse>";
     }
 
@@ -165,6 +173,34 @@ class CloudFormationErrorPathsTest {
         aws.verify(1, postRequestedFor(urlEqualTo("/")).withRequestBody(containing("Action=CreateChangeSet"))
                 .withRequestBody(containing("ChangeSetType=CREATE")));
         assertThat(console.err()).contains("Template format error: stop here");
+    }
+
+    /**
+     * DescribeStackEvents pages newest first (CloudFormation API Reference); an operation starts
+     * with the stack's own CREATE_/UPDATE_/DELETE_IN_PROGRESS event. An earlier failure is old news.
+     */
+    @Test
+    void statusNamesTheRootCauseOfTheLatestOperationOnlyAcrossPages() {
+        aws.stubFor(action("DescribeStacks").withRequestBody(matching(".*StackName=mlflow(&.*)?"))
+                .willReturn(xml(200, stack("mlflow", "UPDATE_ROLLBACK_COMPLETE", ""))));
+        aws.stubFor(action("DescribeStackEvents").withRequestBody(notContaining("NextToken")).willReturn(xml(200, events(
+                event("e11", "mlflow", "AWS::CloudFormation::Stack", "UPDATE_ROLLBACK_COMPLETE", null, "2026-11-26T08:30:00Z")
+                + event("e10", "mlflow", "AWS::CloudFormation::Stack", "UPDATE_ROLLBACK_IN_PROGRESS",
+                        "The following resource(s) failed to update: [SchemaMigration]", "2026-11-26T08:20:00Z")
+                + event("e9", "TrackingServiceService", "AWS::ECS::Service", "UPDATE_FAILED", "Resource update cancelled",
+                        "2026-11-26T08:19:59Z"), "page-2"))));
+        aws.stubFor(action("DescribeStackEvents").withRequestBody(containing("NextToken=page-2")).willReturn(xml(200, events(
+                event("e8", "SchemaMigration", "Custom::MlflowSchema", "UPDATE_FAILED",
+                        "schema migration failed (image ghcr.io/mlflow/mlflow:v3.18.0-full): exit code 1", "2026-11-26T08:19:58Z")
+                + event("e7", "mlflow", "AWS::CloudFormation::Stack", "UPDATE_IN_PROGRESS", "User Initiated", "2026-11-26T08:00:00Z")
+                + event("e3", "HealthGate", "Custom::MlflowHealth", "UPDATE_FAILED", "an older failure", "2026-11-26T06:20:03Z")
+                + event("e1", "mlflow", "AWS::CloudFormation::Stack", "UPDATE_IN_PROGRESS", "User Initiated", "2026-11-26T06:00:00Z")))));
+        TestConsole console = new TestConsole();
+
+        assertThat(Main.run(new String[] {"status"}, console.console, AwsSession::new)).isEqualTo(1);
+
+        assertThat(console.out()).contains("Last failure: SchemaMigration (Custom::MlflowSchema) UPDATE_FAILED: schema"
+                + " migration failed").doesNotContain("an older failure");
     }
 
     @Test

@@ -285,6 +285,23 @@ class StackIntentTest {
                     .path("Field").asText()).isEqualTo("source-ip");
         }
 
+        /**
+         * MLflow's job runner (on by default from 3.9 with a SQL store) polls the tracking store every
+         * minute (register_periodic_tasks in mlflow/server/jobs/utils.py): Aurora could never pause.
+         */
+        @Test
+        void mlflowsJobRunnerIsOffSoAnIdleDatabaseCanPause() {
+            JsonNode environment = resource("TrackingTask").path("Properties").path("ContainerDefinitions").get(0)
+                    .path("Environment");
+            boolean off = false;
+            for (JsonNode variable : environment) {
+                if (variable.path("Name").asText().equals("MLFLOW_SERVER_ENABLE_JOB_EXECUTION")) {
+                    off = variable.path("Value").asText().equals("false");
+                }
+            }
+            assertThat(off).isTrue();
+        }
+
         @Test
         void theLoadBalancerOutwaitsNeitherUvicornNorLargeUploads() {
             JsonNode attributes = resource("LoadBalancerAlb").path("Properties").path("LoadBalancerAttributes");

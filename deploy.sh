@@ -3,10 +3,7 @@
 # Also: ./deploy.sh status|outputs|plan [options]. Every option: ./deploy.sh --help
 set -euo pipefail
 cd "$(dirname "$0")"
-if [[ ! -f deployer/target/dmlflow-deployer.jar || ! -f custom-resources/target/custom-resources.jar ]]; then
-  echo "Building dmlflow (first run only)..." >&2
-  ./mvnw -q -B -DskipTests -pl custom-resources,deployer -am package >&2
-fi
+bash scripts/ensure-built.sh
 command=deploy
 case "${1:-}" in status | outputs | plan) command=$1 && shift ;; esac
 exec java -jar deployer/target/dmlflow-deployer.jar "$command" "$@"

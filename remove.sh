@@ -3,8 +3,5 @@
 # ./remove.sh [--stack-name NAME] [--yes] [--delete-data]. Every option: ./remove.sh --help
 set -euo pipefail
 cd "$(dirname "$0")"
-if [[ ! -f deployer/target/dmlflow-deployer.jar ]]; then
-  echo "Building dmlflow (first run only)..." >&2
-  ./mvnw -q -B -DskipTests -pl deployer -am package >&2
-fi
+bash scripts/ensure-built.sh
 exec java -jar deployer/target/dmlflow-deployer.jar remove "$@"

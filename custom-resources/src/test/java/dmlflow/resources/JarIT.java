@@ -97,6 +97,23 @@ class JarIT {
                 "dmlflow/resources/schema/SchemaMigrationHandler.class", "dmlflow/resources/health/HealthGateHandler.class");
     }
 
+    /**
+     * The same classes give the same bytes (JarTool normalize, after ProGuard): entries in name
+     * order, manifest first, one fixed time. scripts/check-builds.sh builds twice and compares.
+     */
+    @Test
+    void theJarIsNormalisedSoItsContentHashIsStable() throws Exception {
+        List<String> names = new ArrayList<>();
+        try (var jar = new java.util.jar.JarFile(JAR.toFile())) {
+            jar.stream().forEach(e -> {
+                names.add(e.getName());
+                assertThat(e.getTime()).as(e.getName()).isEqualTo(jar.getEntry(names.get(0)).getTime());
+            });
+        }
+        assertThat(names.get(0)).isEqualTo("META-INF/MANIFEST.MF");
+        assertThat(names.subList(1, names.size())).isSorted();
+    }
+
     @Test
     void databaseSetupFromTheJarCreatesTheUserThroughSecretsManagerAndJdbc() throws Exception {
         String suffix = UUID.randomUUID().toString().substring(0, 8);

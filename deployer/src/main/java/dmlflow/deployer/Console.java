@@ -26,10 +26,28 @@ public final class Console {
     }
 
     public static Console system() {
-        boolean terminal = System.console() != null && System.getenv("CI") == null
+        boolean terminal = interactive(System.console()) && System.getenv("CI") == null
                 && !"dumb".equals(System.getenv("TERM"));
         return new Console(System.out, System.err,
                 new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), terminal);
+    }
+
+    /**
+     * Whether the JVM's console is a terminal. From JDK 22 on, {@code System.console()} is not null
+     * even when output is piped; {@code Console.isTerminal()} (JDK 22+) tells. Before 22 a console
+     * exists only when both standard streams are a terminal.
+     */
+    static boolean interactive(java.io.Console console) {
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+        } catch (NoSuchMethodException beforeJdk22) {
+            return true;
+        } catch (ReflectiveOperationException e) {
+            return false;
+        }
     }
 
     public boolean terminal() {

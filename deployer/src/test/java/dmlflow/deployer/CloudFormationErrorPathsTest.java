@@ -203,6 +203,50 @@ class CloudFormationErrorPathsTest {
                 + " migration failed").doesNotContain("an older failure");
     }
 
+    /** An update whose change set replaces the database cluster (as a changed SnapshotIdentifier would). */
+    private void anUpdateThatReplacesTheDatabase() {
+        aws.stubFor(action("DescribeStacks").withRequestBody(matching(".*StackName=mlflow(&.*)?"))
+                .willReturn(xml(200, stack("mlflow", "UPDATE_COMPLETE", ""))));
+        bootstrapExists();
+        aws.stubFor(action("DescribeStackEvents").willReturn(xml(200, events(""))));
+        aws.stubFor(action("CreateChangeSet").willReturn(xml(200, "<CreateChangeSetResponse xmlns=\"" + CFN + "\"><CreateChangeSetResult>"
+                + "<Id>arn:aws:cloudformation:eu-west-1:123456789012:changeSet/dmlflow-1/abc</Id><StackId>" + STACK_ID + "</StackId>"
+                + "</CreateChangeSetResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></CreateChangeSetResponse>")));
+        aws.stubFor(action("DescribeChangeSet").willReturn(xml(200, "<DescribeChangeSetResponse xmlns=\"" + CFN + "\"><DescribeChangeSetResult>"
+                + "<ChangeSetId>arn:aws:cloudformation:eu-west-1:123456789012:changeSet/dmlflow-1/abc</ChangeSetId>"
+                + "<Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus><Changes><member><Type>Resource</Type>"
+                + "<ResourceChange><Action>Modify</Action><LogicalResourceId>DatabaseCluster</LogicalResourceId>"
+                + "<ResourceType>AWS::RDS::DBCluster</ResourceType><Replacement>True</Replacement></ResourceChange></member>"
+                + "</Changes></DescribeChangeSetResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>"
+                + "</DescribeChangeSetResponse>")));
+        aws.stubFor(action("DeleteChangeSet").willReturn(xml(200, "<DeleteChangeSetResponse xmlns=\"" + CFN + "\">"
+                + "<DeleteChangeSetResult/><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></DeleteChangeSetResponse>")));
+    }
+
+    @Test
+    void replacingTheDatabaseNeedsMoreThanYesOffATerminal() {
+        anUpdateThatReplacesTheDatabase();
+        TestConsole console = new TestConsole();
+
+        assertThat(deploy(console, "--yes")).isEqualTo(1);
+
+        assertThat(console.out()).contains("WARNING: this change removes or replaces resources that hold data:",
+                "DatabaseCluster (AWS::RDS::DBCluster): replaced");
+        assertThat(console.err()).contains("pass --confirm-data-changes to go ahead");
+        aws.verify(0, postRequestedFor(urlEqualTo("/")).withRequestBody(containing("Action=ExecuteChangeSet&")));
+    }
+
+    @Test
+    void onATerminalOnlyTheWordsReplaceDataGoAhead() {
+        anUpdateThatReplacesTheDatabase();
+        TestConsole console = new TestConsole(true, "yes\n");
+
+        assertThat(deploy(console)).isEqualTo(1);
+
+        assertThat(console.out()).contains("Type 'replace data' to go ahead:");
+        aws.verify(0, postRequestedFor(urlEqualTo("/")).withRequestBody(containing("Action=ExecuteChangeSet&")));
+    }
+
     @Test
     void aRollbackIsExplainedByItsRootCauseNotTheCascade() {
         aws.stubFor(action("DescribeStacks").withRequestBody(matching(".*StackName=mlflow(&.*)?")).inScenario("deploy")

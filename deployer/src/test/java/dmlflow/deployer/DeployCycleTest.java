@@ -45,6 +45,10 @@ class DeployCycleTest {
         return args.toArray(String[]::new);
     }
 
+    private static String status(CloudFormationClient cloudFormation, String stack) {
+        return cloudFormation.describeStacks(r -> r.stackName(stack)).stacks().get(0).stackStatusAsString();
+    }
+
     @Test
     @Timeout(180)
     void aWholeLifeCycleKeepsTheDataUntilToldOtherwise() throws Exception {
@@ -67,6 +71,7 @@ class DeployCycleTest {
         CloudFormationClient cloudFormation = CloudFormationClient.create();
         assertThat(cloudFormation.describeStacks(r -> r.stackName(AssetStore.BOOTSTRAP_STACK)).stacks().get(0)
                 .stackStatusAsString()).isEqualTo("CREATE_COMPLETE");
+        assertThat(status(cloudFormation, stack)).as("the stack itself, not the summary line").isEqualTo("CREATE_COMPLETE");
         String bucket = cloudFormation.describeStacks(r -> r.stackName(stack)).stacks().get(0).outputs().stream()
                 .filter(o -> o.outputKey().equals("ArtifactBucket")).findFirst().orElseThrow().outputValue();
 
@@ -75,6 +80,7 @@ class DeployCycleTest {
         assertThat(run(second, deploy(stack, jar, "-p", "Greeting=hi"))).as(second.all()).isZero();
         assertThat(second.out()).contains("Changes to stack " + stack, "already uploaded", "is UPDATE_COMPLETE.");
         assertThat(second.out()).as("no event lines on a terminal, only the live line").doesNotContain("UPDATE_IN_PROGRESS   ");
+        assertThat(status(cloudFormation, stack)).isEqualTo("UPDATE_COMPLETE");
         var parameters = cloudFormation.describeStacks(r -> r.stackName(stack)).stacks().get(0).parameters();
         assertThat(parameters).anySatisfy(p -> {
             assertThat(p.parameterKey()).isEqualTo("Greeting");
@@ -109,6 +115,8 @@ class DeployCycleTest {
                 .contains("database snapshot " + stack + "-final of " + stack + "-cluster")
                 .contains("./remove.sh --stack-name " + stack + " --delete-data");
         assertThat(s3.listObjectsV2(r -> r.bucket(bucket)).keyCount()).isEqualTo(2);
+        assertThat(cloudFormation.listStacks().stackSummaries()).filteredOn(summary -> summary.stackName().equals(stack))
+                .isNotEmpty().allSatisfy(summary -> assertThat(summary.stackStatusAsString()).isEqualTo("DELETE_COMPLETE"));
 
         // 5. --delete-data, after the stack is gone, deletes what was kept.
         TestConsole purge = new TestConsole();

@@ -31,8 +31,8 @@ import java.util.concurrent.TimeoutException;
  *   <li>Physical ids: Create gets {@link #physicalIdFor}; Update and Delete keep the id they
  *       were sent (unless a verb asks for a replacement); a failed Create gets an id that the
  *       rollback's Delete recognises and answers without touching anything.</li>
- *   <li>A Delete whose properties cannot be read still succeeds: it must never block a stack's
- *       deletion or rollback.</li>
+ *   <li>A Delete whose properties cannot be read, or whose verb fails, still succeeds (the reason
+ *       says what was left): it must never block a stack's deletion or rollback.</li>
  *   <li>An Update sent while the stack rolls back (CloudFormation re-sends the old properties)
  *       answers at once and touches nothing: what the update did is undone by the resources
  *       around it, and acting again on old properties (an old image's migration, a second long
@@ -139,6 +139,17 @@ public abstract class CustomResourceHandler<P> implements RequestStreamHandler {
             return Answer.success(request.physicalResourceId(), rollbackData(request));
         }
 
+        Answer answer = runVerb(type, request, deadline, grace, started);
+        if (type == RequestType.DELETE && answer.status() == Answer.Status.FAILED) {
+            // A Delete must never block the stack's deletion or rollback: say what was left, succeed.
+            return new Answer(Answer.Status.SUCCESS, "the Delete did not finish and was let go so that the stack"
+                    + " can go on: " + answer.reason(), answer.physicalResourceId(), Map.of());
+        }
+        return answer;
+    }
+
+    private Answer runVerb(RequestType type, CustomResourceRequest<P> request, Deadline deadline, Duration grace,
+            Instant started) {
         Progress progress = new Progress();
         ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
             Thread thread = new Thread(r, "custom-resource-verb");

@@ -21,16 +21,25 @@ public final class HttpAnswerSender implements AnswerSender {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(4);
     private static final int MAX_ATTEMPTS = 8;
 
-    private final HttpClient http;
-    private final Clock clock;
-
-    public HttpAnswerSender() {
-        this(HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build(), Clock.systemUTC());
+    /** How the sender waits between attempts: a seam, so tests see the backoff without waiting it. */
+    @FunctionalInterface
+    interface Sleeper {
+        void sleep(Duration pause) throws InterruptedException;
     }
 
-    HttpAnswerSender(HttpClient http, Clock clock) {
+    private final HttpClient http;
+    private final Clock clock;
+    private final Sleeper sleeper;
+
+    public HttpAnswerSender() {
+        this(HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build(), Clock.systemUTC(),
+                pause -> Thread.sleep(pause.toMillis()));
+    }
+
+    HttpAnswerSender(HttpClient http, Clock clock, Sleeper sleeper) {
         this.http = http;
         this.clock = clock;
+        this.sleeper = sleeper;
     }
 
     @Override
@@ -68,7 +77,7 @@ public final class HttpAnswerSender implements AnswerSender {
             }
             log.log("answer attempt " + attempt + " failed (" + failure + "); retrying in " + backoff.toMillis() + " ms");
             try {
-                Thread.sleep(backoff.toMillis());
+                sleeper.sleep(backoff);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;

@@ -98,7 +98,11 @@ class DatabaseSetupHandlerTest {
 
     private JsonNode invoke(ObjectNode event, Duration timeout) throws Exception {
         int before = server.received().size();
-        Events.invoke(handler(), event, new FakeContext(timeout));
+        FakeContext context = new FakeContext(timeout);
+        Events.invoke(handler(), event, context);
+        // The handler read both secrets: nothing of them may reach its log (CloudWatch keeps it).
+        assertThat(context.log()).as("the function's log").isNotBlank()
+                .doesNotContain(USER_PASSWORD, MariaDbServer.ADMIN_PASSWORD, "rotated " + USER_PASSWORD);
         List<AnswerServer.Received> answers = server.received();
         assertThat(answers).hasSize(before + 1);
         return answers.get(answers.size() - 1).json();

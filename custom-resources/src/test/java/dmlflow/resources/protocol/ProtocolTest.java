@@ -11,6 +11,7 @@ import dmlflow.resources.testing.FakeContext;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -159,6 +160,55 @@ class ProtocolTest {
     @AfterEach
     void stop() {
         server.close();
+    }
+
+    /**
+     * The verb's deadline keeps 20 s of the Lambda's time back for the answer and its retries,
+     * read on an injected, fixed clock rather than measured in wall time.
+     */
+    @Test
+    void theVerbsDeadlineKeepsTwentySecondsForTheAnswer() throws Exception {
+        Instant fixed = Instant.parse("2026-11-26T12:00:00Z");
+        List<Duration> seen = new ArrayList<>();
+        CustomResourceHandler<String> handler = new CustomResourceHandler<>(new HttpAnswerSender(),
+                Clock.fixed(fixed, java.time.ZoneOffset.UTC), stackId -> "CREATE_IN_PROGRESS") {
+            @Override
+            protected String parseProperties(JsonNode properties) {
+                return "";
+            }
+
+            @Override
+            protected Outcome create(CustomResourceRequest<String> request, Deadline deadline, Progress progress) {
+                seen.add(deadline.remaining());
+                return Outcome.done();
+            }
+
+            @Override
+            protected Outcome update(CustomResourceRequest<String> request, Deadline deadline, Progress progress) {
+                return Outcome.done();
+            }
+
+            @Override
+            protected Outcome delete(CustomResourceRequest<String> request, Deadline deadline, Progress progress) {
+                return Outcome.done();
+            }
+        };
+        Events.invoke(handler, Events.load("create.json", server.url()), new FakeContext(Duration.ofSeconds(300)));
+
+        assertThat(seen).singleElement().satisfies(remaining ->
+                assertThat(remaining).isBetween(Duration.ofSeconds(279), Duration.ofSeconds(280)));
+    }
+
+    @Test
+    void aDeleteWhoseVerbThrowsStillSucceedsSayingWhatWasLeft() throws Exception {
+        ScriptedHandler handler = new ScriptedHandler();
+        ObjectNode event = Events.load("delete.json", server.url(), mode("throw"));
+        Events.invoke(handler, event, new FakeContext(Duration.ofSeconds(30)));
+        JsonNode answer = server.onlyAnswer().json();
+        assertThat(answer.path("Status").asText()).isEqualTo("SUCCESS");
+        assertThat(answer.path("Reason").asText()).contains("the Delete did not finish and was let go",
+                "Access denied for user 'admin'");
+        assertThat(answer.path("PhysicalResourceId").asText()).isEqualTo(event.path("PhysicalResourceId").asText());
     }
 
     @ParameterizedTest(name = "{0}")

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.CloudFormationException;
@@ -93,22 +94,7 @@ final class StackWatcher {
     }
 
     private List<StackEvent> newEvents(String stack, String before, Set<String> seen) {
-        List<StackEvent> fresh = new ArrayList<>();
-        String token = null;
-        page:
-        do {
-            String next = token;
-            var page = cloudFormation.describeStackEvents(r -> r.stackName(stack).nextToken(next));
-            for (StackEvent event : page.stackEvents()) {
-                if (event.eventId().equals(before) || !seen.add(event.eventId())) {
-                    break page;
-                }
-                fresh.add(event);
-            }
-            token = page.nextToken();
-        } while (token != null);
-        fresh.sort(Comparator.comparing(StackEvent::timestamp));
-        return fresh;
+        return eventsBackTo(cloudFormation, stack, event -> event.eventId().equals(before) || !seen.add(event.eventId()), false);
     }
 
     /** The stack's own statuses that start an operation (AWS CloudFormation User Guide, "Stack status codes"). */
@@ -116,29 +102,40 @@ final class StackWatcher {
             "DELETE_IN_PROGRESS", "IMPORT_IN_PROGRESS");
 
     /**
-     * The events of the stack's latest operation, oldest first: DescribeStackEvents pages newest
-     * first, back to the stack's own event that started the operation (a rollback belongs to the
-     * operation it undoes).
+     * The events of the stack's latest operation, oldest first: back to the stack's own event that
+     * started it (a rollback belongs to the operation it undoes).
      */
     static List<StackEvent> latestOperation(CloudFormationClient cloudFormation, String stack) {
-        List<StackEvent> operation = new ArrayList<>();
+        return eventsBackTo(cloudFormation, stack, event -> "AWS::CloudFormation::Stack".equals(event.resourceType())
+                && event.physicalResourceId() != null && event.physicalResourceId().equals(event.stackId())
+                && OPERATION_STARTS.contains(event.resourceStatusAsString()), true);
+    }
+
+    /**
+     * Events oldest first, read page by page newest first (as DescribeStackEvents gives them) until
+     * {@code last} matches one; that one is kept or not.
+     */
+    private static List<StackEvent> eventsBackTo(CloudFormationClient cloudFormation, String stack,
+            Predicate<StackEvent> last, boolean keepLast) {
+        List<StackEvent> events = new ArrayList<>();
         String token = null;
         page:
         do {
             String next = token;
             var page = cloudFormation.describeStackEvents(r -> r.stackName(stack).nextToken(next));
             for (StackEvent event : page.stackEvents()) {
-                operation.add(event);
-                if ("AWS::CloudFormation::Stack".equals(event.resourceType()) && event.physicalResourceId() != null
-                        && event.physicalResourceId().equals(event.stackId())
-                        && OPERATION_STARTS.contains(event.resourceStatusAsString())) {
+                boolean stop = last.test(event);
+                if (!stop || keepLast) {
+                    events.add(event);
+                }
+                if (stop) {
                     break page;
                 }
             }
             token = page.nextToken();
         } while (token != null);
-        operation.sort(Comparator.comparing(StackEvent::timestamp));
-        return operation;
+        events.sort(Comparator.comparing(StackEvent::timestamp));
+        return events;
     }
 
     static String rootCause(List<StackEvent> events, String stackReason) {

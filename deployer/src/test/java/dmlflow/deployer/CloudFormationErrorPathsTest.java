@@ -203,22 +203,26 @@ class CloudFormationErrorPathsTest {
                 + " migration failed").doesNotContain("an older failure");
     }
 
-    /** An update whose change set replaces the database cluster (as a changed SnapshotIdentifier would). */
-    private void anUpdateThatReplacesTheDatabase() {
-        aws.stubFor(action("DescribeStacks").withRequestBody(matching(".*StackName=mlflow(&.*)?"))
-                .willReturn(xml(200, stack("mlflow", "UPDATE_COMPLETE", ""))));
-        bootstrapExists();
-        aws.stubFor(action("DescribeStackEvents").willReturn(xml(200, events(""))));
+    /** CreateChangeSet answers; DescribeChangeSet says it is ready with this one resource change. */
+    private void changeSetWith(String resourceChange) {
         aws.stubFor(action("CreateChangeSet").willReturn(xml(200, "<CreateChangeSetResponse xmlns=\"" + CFN + "\"><CreateChangeSetResult>"
                 + "<Id>arn:aws:cloudformation:eu-west-1:123456789012:changeSet/dmlflow-1/abc</Id><StackId>" + STACK_ID + "</StackId>"
                 + "</CreateChangeSetResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></CreateChangeSetResponse>")));
         aws.stubFor(action("DescribeChangeSet").willReturn(xml(200, "<DescribeChangeSetResponse xmlns=\"" + CFN + "\"><DescribeChangeSetResult>"
                 + "<ChangeSetId>arn:aws:cloudformation:eu-west-1:123456789012:changeSet/dmlflow-1/abc</ChangeSetId>"
                 + "<Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus><Changes><member><Type>Resource</Type>"
-                + "<ResourceChange><Action>Modify</Action><LogicalResourceId>DatabaseCluster</LogicalResourceId>"
-                + "<ResourceType>AWS::RDS::DBCluster</ResourceType><Replacement>True</Replacement></ResourceChange></member>"
-                + "</Changes></DescribeChangeSetResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata>"
-                + "</DescribeChangeSetResponse>")));
+                + resourceChange + "</member></Changes></DescribeChangeSetResult><ResponseMetadata><RequestId>1</RequestId>"
+                + "</ResponseMetadata></DescribeChangeSetResponse>")));
+    }
+
+    /** An update whose change set replaces the database cluster (as a changed SnapshotIdentifier would). */
+    private void anUpdateThatReplacesTheDatabase() {
+        aws.stubFor(action("DescribeStacks").withRequestBody(matching(".*StackName=mlflow(&.*)?"))
+                .willReturn(xml(200, stack("mlflow", "UPDATE_COMPLETE", ""))));
+        bootstrapExists();
+        aws.stubFor(action("DescribeStackEvents").willReturn(xml(200, events(""))));
+        changeSetWith("<ResourceChange><Action>Modify</Action><LogicalResourceId>DatabaseCluster</LogicalResourceId>"
+                + "<ResourceType>AWS::RDS::DBCluster</ResourceType><Replacement>True</Replacement></ResourceChange>");
         aws.stubFor(action("DeleteChangeSet").willReturn(xml(200, "<DeleteChangeSetResponse xmlns=\"" + CFN + "\">"
                 + "<DeleteChangeSetResult/><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></DeleteChangeSetResponse>")));
     }
@@ -268,15 +272,8 @@ class CloudFormationErrorPathsTest {
                         + event("e2", "HealthGate", "Custom::MlflowHealth", "CREATE_IN_PROGRESS", null, "2026-11-26T06:15:00Z")
                         + event("e1", "mlflow", "AWS::CloudFormation::Stack", "CREATE_IN_PROGRESS", "User Initiated", "2026-11-26T06:00:00Z")))));
         bootstrapExists();
-        aws.stubFor(action("CreateChangeSet").willReturn(xml(200, "<CreateChangeSetResponse xmlns=\"" + CFN + "\"><CreateChangeSetResult>"
-                + "<Id>arn:aws:cloudformation:eu-west-1:123456789012:changeSet/dmlflow-1/abc</Id><StackId>" + STACK_ID + "</StackId>"
-                + "</CreateChangeSetResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></CreateChangeSetResponse>")));
-        aws.stubFor(action("DescribeChangeSet").willReturn(xml(200, "<DescribeChangeSetResponse xmlns=\"" + CFN + "\"><DescribeChangeSetResult>"
-                + "<ChangeSetId>arn:aws:cloudformation:eu-west-1:123456789012:changeSet/dmlflow-1/abc</ChangeSetId>"
-                + "<Status>CREATE_COMPLETE</Status><ExecutionStatus>AVAILABLE</ExecutionStatus><Changes><member><Type>Resource</Type>"
-                + "<ResourceChange><Action>Add</Action><LogicalResourceId>HealthGate</LogicalResourceId>"
-                + "<ResourceType>Custom::MlflowHealth</ResourceType></ResourceChange></member></Changes>"
-                + "</DescribeChangeSetResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></DescribeChangeSetResponse>")));
+        changeSetWith("<ResourceChange><Action>Add</Action><LogicalResourceId>HealthGate</LogicalResourceId>"
+                + "<ResourceType>Custom::MlflowHealth</ResourceType></ResourceChange>");
         aws.stubFor(action("ExecuteChangeSet").inScenario("deploy").willSetStateTo("executed")
                 .willReturn(xml(200, "<ExecuteChangeSetResponse xmlns=\"" + CFN + "\"><ExecuteChangeSetResult/><ResponseMetadata>"
                         + "<RequestId>1</RequestId></ResponseMetadata></ExecuteChangeSetResponse>")));

@@ -99,8 +99,10 @@ final class StackParameters {
 
         group("Tracking server");
         image = string("MlflowImage", "MLflow image", DEFAULT_IMAGE,
-                "Container image of the tracking server. It needs PyMySQL and boto3: the official"
-                        + " -full images have them. Pin a version; upgrading runs the schema migration.",
+                "Container image of the tracking server. It needs PyMySQL and boto3 (the official -full images"
+                        + " have them) and, with AuthMode basic, Flask-WTF: -full images from 3.9 lack it until mlflow"
+                        + " PR #23892 (2026-06-10); the default has it. Pin a version; an upgrade that changes the schema"
+                        + " stops the server, snapshots the database and migrates.",
                 "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$",
                 "must be an image reference with a tag or digest, e.g. " + DEFAULT_IMAGE);
         taskCpu = allowed("TaskCpu", "Task CPU units", "1024", List.of("512", "1024", "2048", "4096"),

@@ -156,4 +156,11 @@ class ParametersTest {
         String image = mlflow().path("Parameters").path("MlflowImage").path("Default").asText();
         assertThat(image).matches("ghcr\\.io/mlflow/mlflow:v3\\.\\d+\\.\\d+-full");
     }
+
+    /** Basic auth needs Flask-WTF, which MLflow's -full images lacked from 3.9 until mlflow PR #23892. */
+    @Test
+    void theImageDescriptionSaysWhichTagsWorkWithBasicAuth() {
+        assertThat(mlflow().path("Parameters").path("MlflowImage").path("Description").asText())
+                .contains("Flask-WTF", "#23892", "PyMySQL", "boto3");
+    }
 }

@@ -97,8 +97,10 @@ final class RetainedData {
         if (cluster == null) {
             return List.of();
         }
-        List<DBClusterSnapshot> found = new ArrayList<>(aws.rds().describeDBClusterSnapshots(r -> r
-                .dbClusterIdentifier(cluster).snapshotType("manual")).dbClusterSnapshots());
+        // The listing pages (100 a page by default): read them all.
+        List<DBClusterSnapshot> found = new ArrayList<>();
+        aws.rds().describeDBClusterSnapshotsPaginator(r -> r.dbClusterIdentifier(cluster).snapshotType("manual"))
+                .dbClusterSnapshots().forEach(found::add);
         found.sort(Comparator.comparing(DBClusterSnapshot::snapshotCreateTime,
                 Comparator.nullsLast(Comparator.naturalOrder())).reversed());
         return found;

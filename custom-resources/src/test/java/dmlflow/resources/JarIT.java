@@ -178,8 +178,7 @@ class JarIT {
         rds.createDBCluster(r -> r.dbClusterIdentifier(cluster).engine("aurora-mysql").masterUsername("admin")
                 .masterUserPassword("not-used-here-1"));
         ObjectNode event = Events.load("schema-create.json", server.url());
-        event.put("RequestType", "Update").put("PhysicalResourceId", "mlflow-SchemaMigration");
-        event.set("OldResourceProperties", Events.properties(event).deepCopy());
+        Events.asUpdate(event, "mlflow-SchemaMigration");
         Events.properties(event).put("Image", "ghcr.io/mlflow/mlflow:v3.18.0-full").put("DatabaseCluster", cluster)
                 .put("TaskDefinition", "arn:aws:ecs:eu-west-1:123456789012:task-definition/mlflow-mlflow:8");
 
@@ -233,8 +232,8 @@ class JarIT {
                 .toString().substring(0, 8)).templateBody("{\"Resources\":{\"Bucket\":{\"Type\":\"AWS::S3::Bucket\"}}}"))
                 .stackId();
         ObjectNode event = Events.load("schema-create.json", server.url());
-        event.put("RequestType", "Update").put("PhysicalResourceId", "mlflow-SchemaMigration").put("StackId", stackId);
-        event.set("OldResourceProperties", Events.properties(event).deepCopy());
+        event.put("StackId", stackId);
+        Events.asUpdate(event, "mlflow-SchemaMigration");
         Events.properties(event).put("TaskDefinition", "arn:aws:ecs:eu-west-1:123456789012:task-definition/mlflow-mlflow:8");
 
         JsonNode answer = run("dmlflow.resources.schema.SchemaMigrationHandler", event);

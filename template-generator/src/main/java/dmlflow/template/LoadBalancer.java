@@ -107,28 +107,15 @@ final class LoadBalancer extends Construct {
         String natSource = Fn.join("", List.of(props.network().natPublicIp(), "/32"));
         // Priority 1 is the health rule's since the first release: a stack update that moved it
         // would collide with the new rule (priorities are unique per listener) and fail.
-        healthRule = CfnListenerRule.Builder.create(this, "HealthOverHttp")
-                .listenerArn(httpListener.getRef())
-                .priority(1)
-                .conditions(List.of(CfnListenerRule.RuleConditionProperty.builder()
-                        .field("path-pattern")
-                        .pathPatternConfig(CfnListenerRule.PathPatternConfigProperty.builder()
-                                .values(List.of("/health", "/version"))
-                                .build())
-                        .build()))
-                .actions(List.of(forwardAction()))
-                .build();
-        gateRule = CfnListenerRule.Builder.create(this, "HealthGateOverHttp")
-                .listenerArn(httpListener.getRef())
-                .priority(2)
-                .conditions(List.of(CfnListenerRule.RuleConditionProperty.builder()
-                        .field("source-ip")
-                        .sourceIpConfig(CfnListenerRule.SourceIpConfigProperty.builder()
-                                .values(List.of(natSource))
-                                .build())
-                        .build()))
-                .actions(List.of(forwardAction()))
-                .build();
+        healthRule = forwardOnPortEighty("HealthOverHttp", 1, CfnListenerRule.RuleConditionProperty.builder()
+                .field("path-pattern")
+                .pathPatternConfig(CfnListenerRule.PathPatternConfigProperty.builder()
+                        .values(List.of("/health", "/version")).build())
+                .build());
+        gateRule = forwardOnPortEighty("HealthGateOverHttp", 2, CfnListenerRule.RuleConditionProperty.builder()
+                .field("source-ip")
+                .sourceIpConfig(CfnListenerRule.SourceIpConfigProperty.builder().values(List.of(natSource)).build())
+                .build());
         CfnListener https = CfnListener.Builder.create(this, "Https")
                 .loadBalancerArn(alb.getLoadBalancerArn())
                 .port(443)
@@ -145,10 +132,16 @@ final class LoadBalancer extends Construct {
         https.getCfnOptions().setCondition(hasCertificate);
     }
 
-    private CfnListenerRule.ActionProperty forwardAction() {
-        return CfnListenerRule.ActionProperty.builder()
-                .type("forward")
-                .targetGroupArn(targetGroup.getTargetGroupArn())
+    /** A port-80 rule that forwards to the tracking server what matches its condition. */
+    private CfnListenerRule forwardOnPortEighty(String id, int priority, CfnListenerRule.RuleConditionProperty condition) {
+        return CfnListenerRule.Builder.create(this, id)
+                .listenerArn(httpListener.getRef())
+                .priority(priority)
+                .conditions(List.of(condition))
+                .actions(List.of(CfnListenerRule.ActionProperty.builder()
+                        .type("forward")
+                        .targetGroupArn(targetGroup.getTargetGroupArn())
+                        .build()))
                 .build();
     }
 

@@ -128,9 +128,7 @@ class HealthGateHandlerTest {
     void anUpdateDuringARollbackAnswersAtOnceWithTheOldImagesVersionAndLooksAtNothing() throws Exception {
         stackStatus = "UPDATE_ROLLBACK_IN_PROGRESS";
         ObjectNode event = event(600);
-        event.put("RequestType", "Update");
-        event.put("PhysicalResourceId", "mlflow-HealthGate");
-        event.set("OldResourceProperties", Events.properties(event).deepCopy().put("Image", "ghcr.io/mlflow/mlflow:v3.18.0-full"));
+        Events.asUpdate(event, "mlflow-HealthGate").put("Image", "ghcr.io/mlflow/mlflow:v3.18.0-full");
         JsonNode answer = invoke(event, Duration.ofSeconds(60));
         assertThat(answer.path("Status").asText()).as(answer.toString()).isEqualTo("SUCCESS");
         assertThat(answer.path("PhysicalResourceId").asText()).isEqualTo("mlflow-HealthGate");
@@ -143,9 +141,7 @@ class HealthGateHandlerTest {
         stackStatus = "UPDATE_IN_PROGRESS";
         serviceHealthy();
         ObjectNode event = event(60);
-        event.put("RequestType", "Update");
-        event.put("PhysicalResourceId", "mlflow-HealthGate");
-        event.set("OldResourceProperties", Events.properties(event).deepCopy());
+        Events.asUpdate(event, "mlflow-HealthGate");
         JsonNode answer = invoke(event, Duration.ofSeconds(30));
         assertThat(answer.path("Status").asText()).as(answer.toString()).isEqualTo("SUCCESS");
         assertThat(ecs.polls()).isEqualTo(1);

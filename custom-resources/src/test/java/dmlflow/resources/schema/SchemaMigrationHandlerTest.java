@@ -158,10 +158,8 @@ class SchemaMigrationHandlerTest {
     /** An Update from the image in the fixture to this one. */
     private ObjectNode imageUpdate(String newImage) {
         ObjectNode event = Events.load("schema-create.json", server.url());
-        event.put("RequestType", "Update");
-        event.put("PhysicalResourceId", "mlflow-SchemaMigration");
         event.put("RequestId", java.util.UUID.randomUUID().toString());
-        event.set("OldResourceProperties", Events.properties(event).deepCopy());
+        Events.asUpdate(event, "mlflow-SchemaMigration");
         Events.properties(event).put("Image", newImage).put("TaskDefinition", NEW_TASK_DEFINITION)
                 .put("DatabaseCluster", databaseCluster);
         return event;
@@ -276,9 +274,7 @@ class SchemaMigrationHandlerTest {
     void anUpdateDuringARollbackNeverRunsTheOldImagesMigration() throws Exception {
         stackStatus = "UPDATE_ROLLBACK_IN_PROGRESS";
         ObjectNode event = Events.load("schema-create.json", server.url());
-        event.put("RequestType", "Update");
-        event.put("PhysicalResourceId", "mlflow-SchemaMigration");
-        event.set("OldResourceProperties", Events.properties(event).deepCopy().put("Image", "ghcr.io/mlflow/mlflow:v3.18.0-full"));
+        Events.asUpdate(event, "mlflow-SchemaMigration").put("Image", "ghcr.io/mlflow/mlflow:v3.18.0-full");
         JsonNode answer = invoke(event, Duration.ofSeconds(30));
         assertThat(answer.path("Status").asText()).as(answer.toString()).isEqualTo("SUCCESS");
         assertThat(answer.path("PhysicalResourceId").asText()).isEqualTo("mlflow-SchemaMigration");

@@ -38,6 +38,18 @@ public final class Events {
         return event;
     }
 
+    /**
+     * Turns an event into an Update of the resource with this physical id, its old properties a
+     * copy of the current ones (returned, for a test to make them differ).
+     */
+    public static ObjectNode asUpdate(ObjectNode event, String physicalId) {
+        event.put("RequestType", "Update");
+        event.put("PhysicalResourceId", physicalId);
+        ObjectNode old = properties(event).deepCopy();
+        event.set("OldResourceProperties", old);
+        return old;
+    }
+
     public static ObjectNode properties(ObjectNode event) {
         return (ObjectNode) event.get("ResourceProperties");
     }

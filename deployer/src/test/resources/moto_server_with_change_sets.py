@@ -13,6 +13,8 @@ a resource that an output's GetAtt names (a custom resource, say) a second time.
 Usage: python3 moto_server_with_change_sets.py -H 127.0.0.1 -p PORT
 """
 from moto.cloudformation import models
+from moto.ssm import models as ssm_models
+from moto.ssm.exceptions import ParameterAlreadyExists
 from moto.server import main
 
 
@@ -74,6 +76,23 @@ def outputs(self):
 
 
 models.Stack.outputs = property(outputs)
+
+# moto can still create one of a template's resources twice (the path was not found; see the
+# deployer's notes): for a named SSM parameter the second creation fails with
+# ParameterAlreadyExists and fails the stack. CloudFormation creates each resource once, so the
+# second creation here takes the one the first made.
+_create_parameter = ssm_models.Parameter.create_from_cloudformation_json.__func__
+
+
+def create_parameter_once(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    try:
+        return _create_parameter(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    except ParameterAlreadyExists:
+        name = cloudformation_json["Properties"].get("Name")
+        return ssm_models.ssm_backends[account_id][region_name].get_parameter(name)
+
+
+ssm_models.Parameter.create_from_cloudformation_json = classmethod(create_parameter_once)
 
 if __name__ == "__main__":
     main()

@@ -4,11 +4,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import software.constructs.Construct;
+import software.amazon.awscdk.Aws;
+import software.amazon.awscdk.CfnCondition;
 import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.Fn;
+import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.services.iam.Effect;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.s3.Bucket;
+import software.amazon.awscdk.services.s3.CfnBucket;
+import software.amazon.awscdk.services.s3.CfnBucketPolicy;
 import software.amazon.awscdk.services.s3.LifecycleRule;
 
 /**
@@ -18,8 +24,13 @@ import software.amazon.awscdk.services.s3.LifecycleRule;
 final class ArtifactStore extends Construct {
     static final String PREFIX = "artifacts";
 
-    record Props(int noncurrentVersionDays) {
+    /**
+     * @param existingBucket a bucket a removed stack kept, used when {@code makesBucket} is false
+     */
+    record Props(int noncurrentVersionDays, String existingBucket, CfnCondition makesBucket) {
         Props {
+            Objects.requireNonNull(existingBucket, "existingBucket");
+            Objects.requireNonNull(makesBucket, "makesBucket");
             if (noncurrentVersionDays < 1) {
                 throw new IllegalArgumentException("noncurrentVersionDays must be at least 1");
             }
@@ -27,6 +38,8 @@ final class ArtifactStore extends Construct {
     }
 
     private final Bucket bucket;
+    private final String bucketName;
+    private final String bucketArn;
 
     ArtifactStore(Construct scope, String id, Props props) {
         super(scope, id);
@@ -36,15 +49,29 @@ final class ArtifactStore extends Construct {
                 .noncurrentVersionExpiration(Duration.days(props.noncurrentVersionDays()))
                 .abortIncompleteMultipartUploadAfter(Duration.days(7))
                 .build()));
+        CfnBucket made = (CfnBucket) bucket.getNode().getDefaultChild();
+        made.getCfnOptions().setCondition(props.makesBucket());
+        // A failed first creation leaves no empty bucket behind; any later delete keeps it.
+        made.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
+        bucketName = Fn.conditionIf(props.makesBucket().getLogicalId(), bucket.getBucketName(),
+                props.existingBucket()).toString();
+        bucketArn = Fn.join("", List.of("arn:", Aws.PARTITION, ":s3:::", bucketName));
+        // The TLS-only policy goes on whichever bucket is in use, and stays with it when the stack goes.
+        CfnBucketPolicy policy = (CfnBucketPolicy) Objects.requireNonNull(bucket.getPolicy(), "bucket policy")
+                .getNode().getDefaultChild();
+        policy.addPropertyOverride("Bucket", bucketName);
+        policy.addPropertyOverride("PolicyDocument.Statement.0.Resource", List.of(bucketArn, bucketArn + "/*"));
+        policy.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
     }
 
+    /** The bucket in use: the one made here, or the kept one. */
     String bucketName() {
-        return bucket.getBucketName();
+        return bucketName;
     }
 
     /** Where MLflow keeps artifacts: its --artifacts-destination. */
     String destinationUri() {
-        return "s3://" + bucket.getBucketName() + "/" + PREFIX;
+        return "s3://" + bucketName + "/" + PREFIX;
     }
 
     /** Read, write and delete objects under the artifact prefix, and list that prefix: nothing else. */
@@ -55,13 +82,13 @@ final class ArtifactStore extends Construct {
                 .effect(Effect.ALLOW)
                 .actions(List.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject",
                         "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"))
-                .resources(List.of(bucket.arnForObjects(PREFIX + "/*")))
+                .resources(List.of(bucketArn + "/" + PREFIX + "/*"))
                 .build());
         role.addToPrincipalPolicy(PolicyStatement.Builder.create()
                 .sid("ArtifactListing")
                 .effect(Effect.ALLOW)
                 .actions(List.of("s3:ListBucket"))
-                .resources(List.of(bucket.getBucketArn()))
+                .resources(List.of(bucketArn))
                 .conditions(Map.of("StringLike", Map.of("s3:prefix", List.of(PREFIX, PREFIX + "/*"))))
                 .build());
     }

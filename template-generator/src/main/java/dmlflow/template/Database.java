@@ -8,6 +8,8 @@ import software.constructs.Construct;
 import software.amazon.awscdk.ArnComponents;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.ArnFormat;
+import software.amazon.awscdk.Aws;
+import software.amazon.awscdk.CfnCondition;
 import software.amazon.awscdk.CfnResource;
 import software.amazon.awscdk.Fn;
 import software.amazon.awscdk.RemovalPolicy;
@@ -40,9 +42,21 @@ final class Database extends Construct {
     /** Characters a generated password leaves out: the ones Aurora refuses, and quotes. */
     static final String EXCLUDED_PASSWORD_CHARACTERS = " \"'`/@\\";
 
+    /** Where a restored database comes from, and which kept secrets it uses. */
+    record Restore(String snapshotIdentifier, CfnCondition restores, KeptSecrets.Choice masterSecret,
+            KeptSecrets.Choice userSecret) {
+        Restore {
+            Objects.requireNonNull(snapshotIdentifier, "snapshotIdentifier");
+            Objects.requireNonNull(restores, "restores");
+            Objects.requireNonNull(masterSecret, "masterSecret");
+            Objects.requireNonNull(userSecret, "userSecret");
+        }
+    }
+
     record Props(Network network, String engineVersion, Number minCapacity, Number maxCapacity,
-            String backupRetentionDays, String deletionProtection) {
+            String backupRetentionDays, String deletionProtection, Restore restore) {
         Props {
+            Objects.requireNonNull(restore, "restore");
             Objects.requireNonNull(network, "network");
             Objects.requireNonNull(engineVersion, "engineVersion");
             Objects.requireNonNull(minCapacity, "minCapacity");
@@ -54,7 +68,8 @@ final class Database extends Construct {
 
     private final DatabaseCluster cluster;
     private final CfnDBCluster cfnCluster;
-    private final Secret appUserSecret;
+    private final KeptSecrets.Made masterSecret;
+    private final KeptSecrets.Made appUserSecret;
 
     Database(Construct scope, String id, Props props) {
         super(scope, id);
@@ -72,13 +87,19 @@ final class Database extends Construct {
                 .parameters(parameters)
                 .build());
 
+        masterSecret = KeptSecrets.newOrKept(this, "MasterSecret", "DatabaseMasterSecret", SecretProps.builder()
+                .description("dmlflow: the Aurora master login (kept when the stack is removed)")
+                .generateSecretString(SecretStringGenerator.builder()
+                        .secretStringTemplate("{\"username\":\"" + MASTER_USERNAME + "\"}")
+                        .generateStringKey("password")
+                        .excludeCharacters(EXCLUDED_PASSWORD_CHARACTERS)
+                        .passwordLength(30)
+                        .build())
+                .build(), props.restore().masterSecret());
         cluster = new DatabaseCluster(this, "Cluster", DatabaseClusterProps.builder()
                 .engine(engine)
                 .parameterGroup(parameterGroup)
-                .credentials(Credentials.fromGeneratedSecret(MASTER_USERNAME,
-                        software.amazon.awscdk.services.rds.CredentialsBaseOptions.builder()
-                                .excludeCharacters(EXCLUDED_PASSWORD_CHARACTERS)
-                                .build()))
+                .credentials(Credentials.fromSecret(masterSecret.used(), MASTER_USERNAME))
                 .vpc(props.network().vpc())
                 .vpcSubnets(props.network().dataSubnets())
                 .writer(ClusterInstance.serverlessV2("Writer", ServerlessV2ClusterInstanceProps.builder()
@@ -93,24 +114,32 @@ final class Database extends Construct {
                 // deletion-protection parameter says.
                 .removalPolicy(RemovalPolicy.SNAPSHOT)
                 .build());
-        // CDK names the generated master secret by a hash; a readable id like every other resource.
-        ((CfnResource) generatedMasterSecret().getNode().getDefaultChild()).overrideLogicalId("DatabaseMasterSecret");
         cfnCluster = (CfnDBCluster) cluster.getNode().getDefaultChild();
+        ((CfnResource) ((Construct) masterSecret()).getNode().getDefaultChild())
+                .overrideLogicalId("DatabaseClusterSecretAttachment");
+        // Restoring: the snapshot brings its master user (CloudFormation refuses MasterUsername with
+        // SnapshotIdentifier); the password is set from the secret in use either way. Once restored,
+        // SnapshotIdentifier must stay as it is: a new value replaces the cluster (the deployer's
+        // data-risk gate stops that).
+        cfnCluster.addPropertyOverride("SnapshotIdentifier", Fn.conditionIf(props.restore().restores().getLogicalId(),
+                props.restore().snapshotIdentifier(), Aws.NO_VALUE));
+        cfnCluster.addPropertyOverride("MasterUsername", Fn.conditionIf(props.restore().restores().getLogicalId(),
+                Aws.NO_VALUE, MASTER_USERNAME));
         // Parameter-driven values the L2 construct only takes as literals.
         cfnCluster.addPropertyOverride("ServerlessV2ScalingConfiguration.MinCapacity", props.minCapacity());
         cfnCluster.addPropertyOverride("ServerlessV2ScalingConfiguration.MaxCapacity", props.maxCapacity());
         cfnCluster.addPropertyOverride("BackupRetentionPeriod", props.backupRetentionDays());
         cfnCluster.addPropertyOverride("DeletionProtection", props.deletionProtection());
 
-        appUserSecret = new Secret(this, "AppUser", SecretProps.builder()
-                .description("dmlflow: the database user the MLflow tasks log in with")
+        appUserSecret = KeptSecrets.newOrKept(this, "AppUser", "DatabaseAppUser", SecretProps.builder()
+                .description("dmlflow: the database user the MLflow tasks log in with (kept when the stack is removed)")
                 .generateSecretString(SecretStringGenerator.builder()
                         .secretStringTemplate("{\"username\":\"" + APP_USERNAME + "\"}")
                         .generateStringKey("password")
                         .excludeCharacters(EXCLUDED_PASSWORD_CHARACTERS)
                         .passwordLength(32)
                         .build())
-                .build());
+                .build(), props.restore().userSecret());
     }
 
     /** Opens the MySQL port to a security-group holder; nothing else reaches the database. */
@@ -131,17 +160,18 @@ final class Database extends Construct {
         return (Construct) cluster.getNode().findChild("Writer");
     }
 
-    /** The generated secret itself; {@link #masterSecret()} is its attachment to the cluster. */
-    Construct generatedMasterSecret() {
-        return (Construct) cluster.getNode().findChild("Secret");
+    /** The secrets this stack makes when no kept ones are given. */
+    List<Secret> createdSecrets() {
+        return List.of(masterSecret.created(), appUserSecret.created());
     }
 
+    /** The master secret in use, as attached to the cluster (the attachment adds host and port). */
     ISecret masterSecret() {
         return Objects.requireNonNull(cluster.getSecret(), "cluster secret");
     }
 
     ISecret appUserSecret() {
-        return appUserSecret;
+        return appUserSecret.used();
     }
 
     String clusterIdentifier() {

@@ -3,8 +3,10 @@ package dmlflow.template;
 import java.util.List;
 import java.util.Map;
 import software.constructs.Construct;
+import software.amazon.awscdk.CfnCondition;
 import software.amazon.awscdk.CfnOutput;
 import software.amazon.awscdk.CfnOutputProps;
+import software.amazon.awscdk.CfnParameter;
 import software.amazon.awscdk.Fn;
 import software.amazon.awscdk.StackProps;
 
@@ -21,12 +23,16 @@ public final class MlflowStack extends ReadableIdsStack {
         FargateSizes.addRules(this, p.taskCpu, p.taskMemory);
 
         Network network = new Network(this, "Network", new Network.Props(p.vpcCidr.getValueAsString()));
-        ArtifactStore artifacts = new ArtifactStore(this, "Artifacts", new ArtifactStore.Props(30));
+        ArtifactStore artifacts = new ArtifactStore(this, "Artifacts", new ArtifactStore.Props(30,
+                p.existingBucket.getValueAsString(), p.makesBucket));
         Database database = new Database(this, "Database", new Database.Props(network,
                 p.engineVersion.getValueAsString(), p.dbMinCapacity.getValueAsNumber(),
                 p.dbMaxCapacity.getValueAsNumber(), p.dbBackupRetentionDays.getValueAsString(),
-                p.dbDeletionProtection.getValueAsString()));
-        ServerSecrets secrets = new ServerSecrets(this, "ServerSecrets");
+                p.dbDeletionProtection.getValueAsString(), new Database.Restore(p.snapshotIdentifier.getValueAsString(),
+                        p.restoresDatabase, kept(p.existingMasterSecret, p.makesMasterSecret),
+                        kept(p.existingUserSecret, p.makesUserSecret))));
+        ServerSecrets secrets = new ServerSecrets(this, "ServerSecrets", new ServerSecrets.Props(
+                kept(p.existingAdminSecret, p.makesAdminSecret), kept(p.existingFlaskKey, p.makesFlaskKey)));
         LoadBalancer loadBalancer = new LoadBalancer(this, "LoadBalancer", new LoadBalancer.Props(network,
                 p.allowedCidr.getValueAsString(), p.certificateArn.getValueAsString(),
                 p.idleTimeoutSeconds.getValueAsString(), p.hasCertificate));
@@ -70,6 +76,10 @@ public final class MlflowStack extends ReadableIdsStack {
         output("ServiceName", "ECS service of the tracking server", service.serviceName());
 
         SecurityReview.apply(this, network, loadBalancer, artifacts, database, secrets, service);
+    }
+
+    private static KeptSecrets.Choice kept(CfnParameter existing, CfnCondition makeNew) {
+        return new KeptSecrets.Choice(existing.getValueAsString(), makeNew);
     }
 
     private void output(String id, String description, String value) {

@@ -1,6 +1,7 @@
 package dmlflow.template;
 
 import java.util.List;
+import java.util.stream.Stream;
 import io.github.cdklabs.cdknag.NagPackSuppression;
 import io.github.cdklabs.cdknag.NagSuppressions;
 import software.constructs.IConstruct;
@@ -35,8 +36,8 @@ final class SecurityReview {
         suppress(database.cluster(), "AwsSolutions-RDS14",
                 "Backtrack is not supported on Aurora Serverless v2; automated backups give point-in-time"
                         + " restore.");
-        for (IConstruct secret : List.of(database.generatedMasterSecret(), database.appUserSecret(),
-                secrets.adminPassword(), secrets.flaskSecretKey())) {
+        for (IConstruct secret : Stream.concat(database.createdSecrets().stream(),
+                secrets.createdSecrets().stream()).toList()) {
             suppress(secret, "AwsSolutions-SMG4",
                     "Rotation needs a rotation Lambda; instead, put a new value into the secret and deploy"
                             + " with a new CredentialsVersion: the password is set again and the tasks restart"
@@ -49,7 +50,8 @@ final class SecurityReview {
                 "The environment carries only settings (host names, database names, worker counts); every"
                         + " secret comes from Secrets Manager through the container's secrets.");
         allowWildcards(service.taskRole(), "The artifact store is every object under the artifact"
-                + " prefix; MLflow names the objects.", List.of("Resource::<ArtifactsBucket.Arn>/artifacts/*"));
+                + " prefix; MLflow names the objects.", List.of("Resource::arn:<AWS::Partition>:s3:::{\"Fn::If\":[\"MakesArtifactBucket\",{\"Ref\":\"ArtifactsBucket\"},"
+                        + "{\"Ref\":\"ExistingArtifactBucket\"}]}/artifacts/*"));
     }
 
     /** Suppresses a finding on one resource: the construct's own CloudFormation resource. */

@@ -1,5 +1,7 @@
 package dmlflow.template;
 
+import java.util.List;
+import java.util.Objects;
 import software.constructs.Construct;
 import software.amazon.awscdk.services.secretsmanager.ISecret;
 import software.amazon.awscdk.services.secretsmanager.Secret;
@@ -8,17 +10,25 @@ import software.amazon.awscdk.services.secretsmanager.SecretStringGenerator;
 
 /**
  * The tracking server's own secrets: basic-auth's admin password, and the Flask secret key that
- * every task must share (sessions and CSRF tokens made by one task are checked by another).
+ * every task must share (sessions and CSRF tokens made by one task are checked by another). Both
+ * outlive the stack, and a restored stack takes the kept ones.
  */
 final class ServerSecrets extends Construct {
     static final String ADMIN_USERNAME = "admin";
 
-    private final Secret adminPassword;
-    private final Secret flaskSecretKey;
+    record Props(KeptSecrets.Choice adminPassword, KeptSecrets.Choice flaskSecretKey) {
+        Props {
+            Objects.requireNonNull(adminPassword, "adminPassword");
+            Objects.requireNonNull(flaskSecretKey, "flaskSecretKey");
+        }
+    }
 
-    ServerSecrets(Construct scope, String id) {
+    private final KeptSecrets.Made adminPassword;
+    private final KeptSecrets.Made flaskSecretKey;
+
+    ServerSecrets(Construct scope, String id, Props props) {
         super(scope, id);
-        adminPassword = new Secret(this, "AdminPassword", SecretProps.builder()
+        adminPassword = KeptSecrets.newOrKept(this, "AdminPassword", "ServerSecretsAdminPassword", SecretProps.builder()
                 .description("dmlflow: MLflow basic-auth admin login (set once, when the user store is"
                         + " first created; change it later through MLflow)")
                 .generateSecretString(SecretStringGenerator.builder()
@@ -27,21 +37,26 @@ final class ServerSecrets extends Construct {
                         .excludeCharacters(Database.EXCLUDED_PASSWORD_CHARACTERS)
                         .passwordLength(24)
                         .build())
-                .build());
-        flaskSecretKey = new Secret(this, "FlaskSecretKey", SecretProps.builder()
+                .build(), props.adminPassword());
+        flaskSecretKey = KeptSecrets.newOrKept(this, "FlaskSecretKey", "ServerSecretsFlaskSecretKey", SecretProps.builder()
                 .description("dmlflow: Flask secret key shared by all MLflow tasks")
                 .generateSecretString(SecretStringGenerator.builder()
                         .excludePunctuation(true)
                         .passwordLength(64)
                         .build())
-                .build());
+                .build(), props.flaskSecretKey());
     }
 
     ISecret adminPassword() {
-        return adminPassword;
+        return adminPassword.used();
     }
 
     ISecret flaskSecretKey() {
-        return flaskSecretKey;
+        return flaskSecretKey.used();
+    }
+
+    /** The secrets this stack makes when no kept ones are given. */
+    List<Secret> createdSecrets() {
+        return List.of(adminPassword.created(), flaskSecretKey.created());
     }
 }

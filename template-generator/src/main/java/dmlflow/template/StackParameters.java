@@ -8,7 +8,11 @@ import software.amazon.awscdk.CfnCondition;
 import software.amazon.awscdk.CfnConditionProps;
 import software.amazon.awscdk.CfnParameter;
 import software.amazon.awscdk.CfnParameterProps;
+import software.amazon.awscdk.CfnRule;
+import software.amazon.awscdk.CfnRuleProps;
 import software.amazon.awscdk.Fn;
+import software.amazon.awscdk.ICfnConditionExpression;
+import software.amazon.awscdk.ICfnRuleConditionExpression;
 import software.amazon.awscdk.Stack;
 
 /**
@@ -55,10 +59,22 @@ final class StackParameters {
     final CfnParameter codeBucket;
     final CfnParameter codeKey;
     final CfnParameter healthTimeoutSeconds;
+    final CfnParameter snapshotIdentifier;
+    final CfnParameter existingBucket;
+    final CfnParameter existingMasterSecret;
+    final CfnParameter existingUserSecret;
+    final CfnParameter existingAdminSecret;
+    final CfnParameter existingFlaskKey;
 
     final CfnCondition hasCertificate;
     final CfnCondition hasDomainName;
     final CfnCondition basicAuth;
+    final CfnCondition restoresDatabase;
+    final CfnCondition makesBucket;
+    final CfnCondition makesMasterSecret;
+    final CfnCondition makesUserSecret;
+    final CfnCondition makesAdminSecret;
+    final CfnCondition makesFlaskKey;
 
     StackParameters(Stack stack) {
         this.stack = stack;
@@ -163,9 +179,55 @@ final class StackParameters {
         healthTimeoutSeconds = number("HealthCheckTimeoutSeconds", "Health wait (seconds)", 600, 120, 840,
                 "How long the stack waits for the tracking server to become healthy before failing.");
 
+        group("Restore (set only when creating the stack)");
+        snapshotIdentifier = string("DatabaseSnapshotIdentifier", "Restore from database snapshot", "",
+                "Optional, on creation only. An Aurora MySQL cluster snapshot (name or ARN), e.g. the final snapshot"
+                        + " remove.sh kept: the database starts from it. Never change it later: CloudFormation would"
+                        + " replace the database with a new one restored from the new value.",
+                "^$|^[A-Za-z][A-Za-z0-9:-]{0,254}$|^arn:aws[a-z-]*:rds:[a-z0-9-]+:[0-9]{12}:cluster-snapshot:[A-Za-z0-9:-]+$",
+                "must be empty, or a DB cluster snapshot identifier or ARN");
+        existingBucket = string("ExistingArtifactBucket", "Kept artifact bucket", "",
+                "Optional, on creation only. An artifact bucket a removed stack kept: the server serves its"
+                        + " artifacts instead of a new, empty bucket's.",
+                "^$|^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", "must be empty or an S3 bucket name");
+        existingMasterSecret = secretArn("ExistingDatabaseMasterSecretArn", "Kept database master secret",
+                "the database's master login (username dmlflow_admin); with a snapshot, the password the snapshot has");
+        existingUserSecret = secretArn("ExistingDatabaseUserSecretArn", "Kept database user secret",
+                "the login of MLflow's own database user");
+        existingAdminSecret = secretArn("ExistingAdminSecretArn", "Kept admin secret",
+                "the basic-auth admin password; a restored user store keeps the old one, so with"
+                        + " DatabaseSnapshotIdentifier and AuthMode basic it is required");
+        existingFlaskKey = secretArn("ExistingFlaskSecretKeyArn", "Kept Flask secret key",
+                "the key that signs sessions and CSRF tokens");
+
         hasCertificate = condition("HasCertificate", Fn.conditionNot(Fn.conditionEquals(certificateArn.getValueAsString(), "")));
         hasDomainName = condition("HasDomainName", Fn.conditionNot(Fn.conditionEquals(domainName.getValueAsString(), "")));
         basicAuth = condition("BasicAuth", Fn.conditionEquals(authMode.getValueAsString(), "basic"));
+        restoresDatabase = condition("RestoresDatabase", Fn.conditionNot(empty(snapshotIdentifier)));
+        makesBucket = condition("MakesArtifactBucket", empty(existingBucket));
+        makesMasterSecret = condition("MakesDatabaseMasterSecret", empty(existingMasterSecret));
+        makesUserSecret = condition("MakesDatabaseUserSecret", empty(existingUserSecret));
+        makesAdminSecret = condition("MakesAdminSecret", empty(existingAdminSecret));
+        makesFlaskKey = condition("MakesFlaskSecretKey", empty(existingFlaskKey));
+        // A restored user store keeps the admin password it had: a new admin secret would not log in.
+        CfnRule restoreKeepsAdmin = new CfnRule(stack, "RestoredUserStoreKeepsItsAdminSecret", CfnRuleProps.builder()
+                .ruleCondition(Fn.conditionAnd(Fn.conditionNot(empty(snapshotIdentifier)),
+                        Fn.conditionEquals(authMode.getValueAsString(), "basic")))
+                .build());
+        restoreKeepsAdmin.addAssertion(Fn.conditionNot(empty(existingAdminSecret)),
+                "With DatabaseSnapshotIdentifier and AuthMode basic, give ExistingAdminSecretArn: the restored user"
+                        + " store keeps the admin password it had (remove.sh printed the kept secret's ARN)");
+    }
+
+    private static ICfnRuleConditionExpression empty(CfnParameter parameter) {
+        return Fn.conditionEquals(parameter.getValueAsString(), "");
+    }
+
+    private CfnParameter secretArn(String id, String label, String what) {
+        return string(id, label, "", "Optional, on creation only. A Secrets Manager secret a removed stack kept: " + what
+                        + ". Empty: a new one is generated.",
+                "^$|^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$",
+                "must be empty or the full ARN of a Secrets Manager secret (with its 6-character suffix)");
     }
 
     /** Groups and labels for the console's parameter form. */
@@ -228,7 +290,7 @@ final class StackParameters {
                 .build());
     }
 
-    private CfnCondition condition(String id, software.amazon.awscdk.ICfnConditionExpression expression) {
+    private CfnCondition condition(String id, ICfnConditionExpression expression) {
         return new CfnCondition(stack, id, CfnConditionProps.builder().expression(expression).build());
     }
 }

@@ -104,7 +104,9 @@ class StackIntentTest {
                 for (JsonNode action : statement.path("Action").isArray() ? statement.path("Action") : List.of(statement.path("Action"))) {
                     assertThat(action.asText()).startsWith("s3:").doesNotContain("*");
                 }
-                assertThat(references(statement.path("Resource"))).containsOnly("ArtifactsBucket");
+                // The bucket made here, or the kept one a restore names.
+                assertThat(references(statement.path("Resource")))
+                        .containsOnly("ArtifactsBucket", "ExistingArtifactBucket", "AWS::Partition");
             }
         }
 
@@ -157,8 +159,60 @@ class StackIntentTest {
     class Data {
         @Test
         void theArtifactBucketOutlivesDeletionAndReplacement() {
-            assertThat(resource("ArtifactsBucket").path("DeletionPolicy").asText()).isEqualTo("Retain");
+            // RetainExceptOnCreate: kept on any delete but the rollback of the creation that made it (empty then).
+            assertThat(resource("ArtifactsBucket").path("DeletionPolicy").asText()).isEqualTo("RetainExceptOnCreate");
             assertThat(resource("ArtifactsBucket").path("UpdateReplacePolicy").asText()).isEqualTo("Retain");
+        }
+
+        @Test
+        void everySecretOutlivesTheStackAndCanBeAKeptOne() {
+            Map<String, String> secrets = Map.of("DatabaseMasterSecret", "ExistingDatabaseMasterSecretArn",
+                    "DatabaseAppUser", "ExistingDatabaseUserSecretArn",
+                    "ServerSecretsAdminPassword", "ExistingAdminSecretArn",
+                    "ServerSecretsFlaskSecretKey", "ExistingFlaskSecretKeyArn");
+            assertThat(ofType("AWS::SecretsManager::Secret")).extracting(Map.Entry::getKey)
+                    .containsExactlyInAnyOrderElementsOf(secrets.keySet());
+            secrets.forEach((secret, parameter) -> {
+                JsonNode resource = resource(secret);
+                assertThat(resource.path("DeletionPolicy").asText()).as(secret).isEqualTo("RetainExceptOnCreate");
+                assertThat(resource.path("UpdateReplacePolicy").asText()).as(secret).isEqualTo("Retain");
+                String condition = resource.path("Condition").asText();
+                assertThat(mlflow().path("Conditions").path(condition).toString()).as(secret)
+                        .isEqualTo("{\"Fn::Equals\":[{\"Ref\":\"" + parameter + "\"},\"\"]}");
+            });
+        }
+
+        @Test
+        void aRestoreStartsFromTheSnapshotAndTheKeptBucket() {
+            JsonNode cluster = resource("DatabaseCluster").path("Properties");
+            assertThat(cluster.path("SnapshotIdentifier").toString()).isEqualTo(
+                    "{\"Fn::If\":[\"RestoresDatabase\",{\"Ref\":\"DatabaseSnapshotIdentifier\"},{\"Ref\":\"AWS::NoValue\"}]}");
+            // CloudFormation refuses MasterUsername together with SnapshotIdentifier.
+            assertThat(cluster.path("MasterUsername").toString()).isEqualTo(
+                    "{\"Fn::If\":[\"RestoresDatabase\",{\"Ref\":\"AWS::NoValue\"},\"dmlflow_admin\"]}");
+            assertThat(resource("ArtifactsBucket").path("Condition").asText()).isEqualTo("MakesArtifactBucket");
+            // The TLS-only policy applies to whichever bucket is in use, and stays with it.
+            assertThat(references(resource("ArtifactsBucketPolicy").path("Properties").path("Bucket")))
+                    .containsExactlyInAnyOrder("ArtifactsBucket", "ExistingArtifactBucket");
+            assertThat(resource("ArtifactsBucketPolicy").path("DeletionPolicy").asText()).isEqualTo("RetainExceptOnCreate");
+            assertThat(mlflow().path("Rules").path("RestoredUserStoreKeepsItsAdminSecret").toString())
+                    .contains("ExistingAdminSecretArn", "DatabaseSnapshotIdentifier");
+        }
+
+        @Test
+        void nothingRefersToAConditionalSecretOrBucketOutsideItsCondition() {
+            // Every use of a resource that may be absent goes through Fn::If on that resource's condition.
+            Map<String, String> conditional = Map.of("DatabaseMasterSecret", "MakesDatabaseMasterSecret",
+                    "DatabaseAppUser", "MakesDatabaseUserSecret", "ServerSecretsAdminPassword", "MakesAdminSecret",
+                    "ServerSecretsFlaskSecretKey", "MakesFlaskSecretKey", "ArtifactsBucket", "MakesArtifactBucket");
+            String template = mlflow().path("Resources").toString() + mlflow().path("Outputs");
+            conditional.forEach((id, condition) -> {
+                String guarded = "{\"Fn::If\":[\"" + condition + "\",{\"Ref\":\"" + id + "\"},";
+                int bare = template.split("\\{\"Ref\":\"" + id + "\"}", -1).length - 1;
+                int viaIf = template.split(java.util.regex.Pattern.quote(guarded), -1).length - 1;
+                assertThat(bare).as("references to %s", id).isEqualTo(viaIf).isPositive();
+                assertThat(template).as(id).doesNotContain("[\"" + id + "\",\"Arn\"]");
+            });
         }
 
         @Test

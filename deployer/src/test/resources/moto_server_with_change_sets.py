@@ -10,8 +10,16 @@ It also shows a stack's outputs only once the stack is no longer in progress, as
 does: moto evaluates outputs lazily, and a DescribeStacks during creation would otherwise create
 a resource that an output's GetAtt names (a custom resource, say) a second time.
 
+It also lets a template hold AWS::SecretsManager::Secret, which moto 5.2's CloudFormation does
+not know (see CloudFormationSecret below).
+
 Usage: python3 moto_server_with_change_sets.py -H 127.0.0.1 -p PORT
 """
+import json
+import secrets as random_values
+
+from moto.core.common_models import CloudFormationModel
+from moto.secretsmanager.models import secretsmanager_backends
 from moto.cloudformation import models
 from moto.ssm import models as ssm_models
 from moto.ssm.exceptions import ParameterAlreadyExists
@@ -93,6 +101,57 @@ def create_parameter_once(cls, resource_name, cloudformation_json, account_id, r
 
 
 ssm_models.Parameter.create_from_cloudformation_json = classmethod(create_parameter_once)
+
+
+class CloudFormationSecret(CloudFormationModel):
+    """AWS::SecretsManager::Secret in moto's own Secrets Manager, as the CloudFormation template
+    reference (AWS::SecretsManager::Secret) describes it: Ref returns the secret's ARN; without a
+    Name, CloudFormation names it after the stack and logical id; GenerateSecretString makes a
+    random value, put under GenerateStringKey into the SecretStringTemplate JSON when one is given.
+    A delete removes the secret (DeletionPolicy Retain keeps it: moto's stack delete skips those)."""
+
+    # moto files every model under the service its module names.
+    __module__ = "moto.secretsmanager.cloudformation"
+
+    def __init__(self, arn):
+        self.arn = arn
+
+    @property
+    def physical_resource_id(self):
+        return self.arn
+
+    @staticmethod
+    def cloudformation_name_type():
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type():
+        return "AWS::SecretsManager::Secret"
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        properties = cloudformation_json.get("Properties", {})
+        value = properties.get("SecretString")
+        generate = properties.get("GenerateSecretString")
+        if generate is not None:
+            generated = random_values.token_urlsafe(int(generate.get("PasswordLength", 32)))[: int(generate.get("PasswordLength", 32))]
+            if "SecretStringTemplate" in generate:
+                document = json.loads(generate["SecretStringTemplate"])
+                document[generate["GenerateStringKey"]] = generated
+                value = json.dumps(document)
+            else:
+                value = generated
+        created = secretsmanager_backends[account_id][region_name].create_secret(
+            name=properties.get("Name", resource_name), secret_string=value, secret_binary=None,
+            description=properties.get("Description"), tags=None, kms_key_id=None, client_request_token=None,
+            replica_regions=[], force_overwrite=False)
+        return cls(json.loads(created)["ARN"])
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+        secretsmanager_backends[account_id][region_name].delete_secret(
+            secret_id=resource_name, recovery_window_in_days=None, force_delete_without_recovery=True)
+
 
 if __name__ == "__main__":
     main()

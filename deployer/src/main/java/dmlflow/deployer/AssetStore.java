@@ -85,6 +85,10 @@ final class AssetStore {
         aws.s3().putObject(r -> r.bucket(bucket).key(key), RequestBody.fromString(content));
     }
 
+    void delete(String key) {
+        aws.s3().deleteObject(r -> r.bucket(bucket).key(key));
+    }
+
     String get(String key) {
         try {
             return aws.s3().getObjectAsBytes(r -> r.bucket(bucket).key(key)).asUtf8String();

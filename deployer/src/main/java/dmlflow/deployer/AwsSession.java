@@ -13,6 +13,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.rds.RdsClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.sts.StsClient;
 
@@ -38,6 +39,7 @@ public final class AwsSession implements AutoCloseable {
     private S3Client s3;
     private StsClient sts;
     private RdsClient rds;
+    private SecretsManagerClient secretsManager;
 
     AwsSession(CommonOptions options) {
         this(options, Console.system());
@@ -125,9 +127,17 @@ public final class AwsSession implements AutoCloseable {
         return rds;
     }
 
+    public synchronized SecretsManagerClient secretsManager() {
+        if (secretsManager == null) {
+            secretsManager = SecretsManagerClient.builder().region(region).credentialsProvider(credentials).httpClient(http)
+                    .overrideConfiguration(overrides()).build();
+        }
+        return secretsManager;
+    }
+
     @Override
     public void close() {
-        for (SdkAutoCloseable client : new SdkAutoCloseable[] {cloudFormation, s3, sts, rds}) {
+        for (SdkAutoCloseable client : new SdkAutoCloseable[] {cloudFormation, s3, sts, rds, secretsManager}) {
             if (client != null) {
                 client.close();
             }

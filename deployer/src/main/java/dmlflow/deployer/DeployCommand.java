@@ -27,6 +27,11 @@ final class DeployCommand extends BaseCommand {
             description = "Go ahead even when the change set replaces or removes the database, a bucket or a secret.")
     boolean confirmDataChanges;
 
+    @Option(names = "--restore", arity = "0..1", fallbackValue = "", paramLabel = "REMOVED_STACK",
+            description = "Create the stack on what a removed stack kept, as ./remove.sh recorded it: its final database"
+                    + " snapshot, artifact bucket and secrets (default: the removed stack of this --stack-name).")
+    String restoreFrom;
+
     @Override
     public Integer call() {
         // Everything that can be checked without AWS is checked first.
@@ -49,6 +54,9 @@ final class DeployCommand extends BaseCommand {
 
             AssetStore assets = AssetStore.ensure(aws, inputs.bootstrapPath, watcher(aws), console);
             Map<String, String> given = new LinkedHashMap<>(input.parameters());
+            if (restoreFrom != null) {
+                given.putAll(restore(aws, assets, state, template, given));
+            }
             if (takesCode) {
                 given.put(CODE_BUCKET, assets.bucket());
                 given.put(CODE_KEY, assets.upload(inputs.jar, "custom-resources", "jar", console));
@@ -70,7 +78,7 @@ final class DeployCommand extends BaseCommand {
             if (!creating) {
                 ChangeSetPlanner.describe(plan).forEach(console::info);
             }
-            if (!confirm(plan, planner)) {
+            if (!confirm(plan, dataParameterChanges(given, previous, creating))) {
                 planner.discard(plan);
                 console.info("Nothing changed; the change set was deleted.");
                 return 1;
@@ -104,15 +112,60 @@ final class DeployCommand extends BaseCommand {
         return StackState.describe(aws.cloudFormation(), state.name());
     }
 
-    private boolean confirm(ChangeSetPlanner.Plan plan, ChangeSetPlanner planner) {
+    private Map<String, String> restore(AwsSession aws, AssetStore assets, StackState state, StackTemplate template,
+            Map<String, String> given) {
+        String source = restoreFrom.isEmpty() ? options.stackName : restoreFrom;
+        if (!state.neverDeployed()) {
+            throw DeployerException.failed("--restore creates a new stack, and stack " + options.stackName + " exists ("
+                    + state.status() + "). Remove it first, or restore under another --stack-name.");
+        }
+        RetainedData data = new RetainedData(aws);
+        RetainedData.Kept kept = data.recorded(assets, source);
+        if (kept == null) {
+            throw DeployerException.failed("no record of data kept by a removed stack " + source + " in s3://"
+                    + assets.bucket() + "/" + RetainedData.recordKey(source) + " (./remove.sh writes it)");
+        }
+        String engine = effective(template, given, Map.of()).get(RetainedData.ENGINE_PARAMETER);
+        Restore.Plan plan = Restore.plan(data, kept, source, given, engine == null ? "0" : engine);
+        console.info("Restoring what stack " + source + " kept:");
+        plan.lines().forEach(line -> console.info("  " + line));
+        return plan.parameters();
+    }
+
+    /**
+     * On a live stack, a new value for a parameter that points at data swaps the data out: a new
+     * snapshot identifier replaces the database (CloudFormation's AWS::RDS::DBCluster reference:
+     * "you must specify the same SnapshotIdentifier property for any future updates"), a new bucket
+     * or secret leaves the old one's contents behind.
+     */
+    static List<String> dataParameterChanges(Map<String, String> given, Map<String, String> previous, boolean creating) {
+        if (creating) {
+            return List.of();
+        }
+        List<String> changes = new ArrayList<>();
+        for (String name : RetainedData.DATA_PARAMETERS) {
+            String before = previous.getOrDefault(name, "");
+            if (given.containsKey(name) && !given.get(name).equals(before)) {
+                changes.add(name + ": " + (before.isEmpty() ? "(none)" : before) + " -> "
+                        + (given.get(name).isEmpty() ? "(none)" : given.get(name)));
+            }
+        }
+        return changes;
+    }
+
+    private boolean confirm(ChangeSetPlanner.Plan plan, List<String> parameterChanges) {
         List<ResourceChange> risks = plan.dataRisks();
-        if (!risks.isEmpty()) {
+        if (!risks.isEmpty() || !parameterChanges.isEmpty()) {
             console.info("");
-            console.info("WARNING: this change removes or replaces resources that hold data:");
+            console.info("WARNING: this change removes or replaces what holds data:");
             for (ResourceChange risk : risks) {
                 console.info("  " + risk.logicalResourceId() + " (" + risk.resourceType() + "): "
                         + ("Remove".equals(risk.actionAsString()) ? "removed" : "replaced") + " — the running server"
                         + " would start from an empty one (a retained copy or snapshot stays behind).");
+            }
+            for (String change : parameterChanges) {
+                console.info("  " + change + " — the server would switch to other data: a new database restored from"
+                        + " the new snapshot, or another bucket or secret (set these only when creating a stack).");
             }
             if (!confirmDataChanges && !console.confirm("Type 'replace data' to go ahead:", "replace data",
                     "pass --confirm-data-changes to go ahead")) {

@@ -1,28 +1,92 @@
 package dmlflow.deployer;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import software.amazon.awssdk.services.cloudformation.model.CloudFormationException;
 import software.amazon.awssdk.services.rds.model.DBClusterSnapshot;
+import software.amazon.awssdk.services.rds.model.DbClusterSnapshotNotFoundException;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
 
 /**
- * What a removed stack leaves behind on purpose: the artifact bucket and the final database
- * snapshot. Recorded in the assets bucket before the stack goes, so that a later
- * {@code remove --delete-data} still finds them.
+ * What a removed stack leaves behind on purpose, so that {@code deploy --restore} can bring the
+ * server back as it was: the artifact bucket, the final database snapshot, and the four secrets.
+ * Recorded in the assets bucket before the stack goes (and again once the final snapshot exists),
+ * so that a later {@code remove --delete-data} deletes exactly this and nothing else.
  */
 final class RetainedData {
     static final String BUCKET_RESOURCE = "ArtifactsBucket";
+    static final String BUCKET_PARAMETER = "ExistingArtifactBucket";
     static final String CLUSTER_RESOURCE = "DatabaseCluster";
+    static final String SNAPSHOT_PARAMETER = "DatabaseSnapshotIdentifier";
+    static final String ENGINE_PARAMETER = "DatabaseEngineVersion";
+    /** Each kept secret's resource in the template, and the parameter a restore hands it back through. */
+    static final Map<String, String> SECRET_PARAMETERS = secretParameters();
+    /** What each secret holds, as a person reads it. */
+    static final Map<String, String> SECRET_LABELS = Map.of(
+            "DatabaseMasterSecret", "database master login",
+            "DatabaseAppUser", "MLflow's database login",
+            "ServerSecretsAdminPassword", "basic-auth admin password",
+            "ServerSecretsFlaskSecretKey", "Flask secret key");
+    /** Every parameter that points the stack at data: changing one on a live stack swaps the data out. */
+    static final List<String> DATA_PARAMETERS = dataParameters();
+    /** Days Secrets Manager keeps a deleted secret restorable (its minimum). */
+    static final int SECRET_RECOVERY_DAYS = 7;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Kept(String bucket, String cluster) {
+    private static Map<String, String> secretParameters() {
+        Map<String, String> secrets = new LinkedHashMap<>();
+        secrets.put("DatabaseMasterSecret", "ExistingDatabaseMasterSecretArn");
+        secrets.put("DatabaseAppUser", "ExistingDatabaseUserSecretArn");
+        secrets.put("ServerSecretsAdminPassword", "ExistingAdminSecretArn");
+        secrets.put("ServerSecretsFlaskSecretKey", "ExistingFlaskSecretKeyArn");
+        return Collections.unmodifiableMap(secrets);
+    }
+
+    private static List<String> dataParameters() {
+        List<String> names = new ArrayList<>(List.of(SNAPSHOT_PARAMETER, BUCKET_PARAMETER));
+        names.addAll(SECRET_PARAMETERS.values());
+        return List.copyOf(names);
+    }
+
+    /**
+     * @param secrets kept secrets by their template resource id, in {@link #SECRET_PARAMETERS} order
+     * @param finalSnapshots snapshots CloudFormation took as it deleted a cluster of this stack
+     */
+    record Kept(String bucket, String cluster, Map<String, String> secrets, List<String> finalSnapshots,
+            Instant removalStarted) {
+        Kept {
+            secrets = Collections.unmodifiableMap(new LinkedHashMap<>(secrets));
+            finalSnapshots = List.copyOf(finalSnapshots);
+        }
+
+        Kept withFinalSnapshots(List<String> found) {
+            LinkedHashSet<String> all = new LinkedHashSet<>(finalSnapshots);
+            all.addAll(found);
+            return new Kept(bucket, cluster, secrets, List.copyOf(all), removalStarted);
+        }
+
+        /** The newest final snapshot: the one a restore starts from. */
+        Optional<String> latestSnapshot() {
+            return finalSnapshots.isEmpty() ? Optional.empty() : Optional.of(finalSnapshots.get(finalSnapshots.size() - 1));
+        }
+
+        int itemCount() {
+            return (bucket == null ? 0 : 1) + finalSnapshots.size() + secrets.size();
+        }
     }
 
     private final AwsSession aws;
@@ -31,15 +95,30 @@ final class RetainedData {
         this.aws = aws;
     }
 
-    /** The physical names of the data-holding resources of a live stack. */
-    Kept inventory(String stack) {
-        return new Kept(physicalId(stack, BUCKET_RESOURCE).orElse(null), physicalId(stack, CLUSTER_RESOURCE).orElse(null));
+    /**
+     * The data a live stack holds: for each item the kept one its parameters name (a restored
+     * stack), else the one it made. Final snapshots recorded for an earlier life of the stack stay
+     * on the list: they are dmlflow's, not the user's.
+     */
+    Kept inventory(String stack, Map<String, String> parameters, Kept earlier, Instant now) {
+        String bucket = given(parameters, BUCKET_PARAMETER).or(() -> physicalId(stack, BUCKET_RESOURCE)).orElse(null);
+        Map<String, String> secrets = new LinkedHashMap<>();
+        SECRET_PARAMETERS.forEach((resource, parameter) -> given(parameters, parameter)
+                .or(() -> physicalId(stack, resource)).ifPresent(arn -> secrets.put(resource, arn)));
+        List<String> finals = earlier == null ? List.of() : earlier.finalSnapshots();
+        return new Kept(bucket, physicalId(stack, CLUSTER_RESOURCE).orElse(null), secrets, finals, now);
+    }
+
+    private static Optional<String> given(Map<String, String> parameters, String name) {
+        return Optional.ofNullable(parameters.get(name)).filter(value -> !value.isEmpty());
     }
 
     private Optional<String> physicalId(String stack, String logicalId) {
         try {
+            // A resource whose condition is false does not exist: CloudFormation answers with a
+            // ValidationError, moto with no detail.
             return Optional.ofNullable(aws.cloudFormation().describeStackResource(r -> r.stackName(stack)
-                    .logicalResourceId(logicalId)).stackResourceDetail().physicalResourceId());
+                    .logicalResourceId(logicalId)).stackResourceDetail()).map(detail -> detail.physicalResourceId());
         } catch (CloudFormationException e) {
             return Optional.empty();
         }
@@ -51,9 +130,14 @@ final class RetainedData {
 
     void record(AssetStore assets, String stack, Kept kept) {
         ObjectNode node = JSON.createObjectNode();
+        node.put("stack", stack);
         node.put("bucket", kept.bucket());
         node.put("cluster", kept.cluster());
-        assets.put(recordKey(stack), node.toString());
+        ObjectNode secrets = node.putObject("secrets");
+        kept.secrets().forEach(secrets::put);
+        kept.finalSnapshots().forEach(node.putArray("finalSnapshots")::add);
+        node.put("removalStarted", kept.removalStarted() == null ? null : kept.removalStarted().toString());
+        assets.put(recordKey(stack), node.toPrettyString());
     }
 
     Kept recorded(AssetStore assets, String stack) {
@@ -62,12 +146,25 @@ final class RetainedData {
             return null;
         }
         try {
-            var node = JSON.readTree(text);
-            return new Kept(node.path("bucket").isNull() ? null : node.path("bucket").asText(null),
-                    node.path("cluster").isNull() ? null : node.path("cluster").asText(null));
-        } catch (IOException e) {
+            JsonNode node = JSON.readTree(text);
+            Map<String, String> secrets = new LinkedHashMap<>();
+            node.path("secrets").fields().forEachRemaining(e -> secrets.put(e.getKey(), e.getValue().asText()));
+            List<String> finals = new ArrayList<>();
+            node.path("finalSnapshots").forEach(s -> finals.add(s.asText()));
+            String started = text(node, "removalStarted");
+            return new Kept(text(node, "bucket"), text(node, "cluster"), secrets, finals,
+                    started == null ? null : Instant.parse(started));
+        } catch (IOException | RuntimeException e) {
             throw DeployerException.failed("the record " + recordKey(stack) + " in the assets bucket is damaged: " + e.getMessage());
         }
+    }
+
+    private static String text(JsonNode node, String field) {
+        return node.path(field).isTextual() ? node.path(field).asText() : null;
+    }
+
+    void forget(AssetStore assets, String stack) {
+        assets.delete(recordKey(stack));
     }
 
     /** Current objects and all versions (including delete markers) in the bucket; null when it is gone. */
@@ -92,18 +189,63 @@ final class RetainedData {
         }
     }
 
-    /** The final snapshots CloudFormation took of the cluster, newest first. */
+    /** Every manual snapshot of the cluster, newest first (the listing pages: all pages are read). */
     List<DBClusterSnapshot> snapshots(String cluster) {
         if (cluster == null) {
             return List.of();
         }
-        // The listing pages (100 a page by default): read them all.
         List<DBClusterSnapshot> found = new ArrayList<>();
         aws.rds().describeDBClusterSnapshotsPaginator(r -> r.dbClusterIdentifier(cluster).snapshotType("manual"))
                 .dbClusterSnapshots().forEach(found::add);
         found.sort(Comparator.comparing(DBClusterSnapshot::snapshotCreateTime,
                 Comparator.nullsLast(Comparator.naturalOrder())).reversed());
         return found;
+    }
+
+    /**
+     * The snapshots CloudFormation took of the stack's cluster as it deleted it, oldest first.
+     * CloudFormation's DBCluster handler names them {@code <stack>-snapshot-<logical id>-<random>}
+     * in lower case (aws-cloudformation-resource-providers-rds, aws-rds-dbcluster DeleteHandler and
+     * aws-rds-cfn-common IdentifierFactory); snapshots the user or an upgrade took are named otherwise.
+     */
+    List<String> finalSnapshots(String stack, String cluster) {
+        String prefix = finalSnapshotPrefix(stack);
+        List<String> found = new ArrayList<>(snapshots(cluster).stream().map(DBClusterSnapshot::dbClusterSnapshotIdentifier)
+                .filter(id -> id.startsWith(prefix)).toList());
+        Collections.reverse(found);
+        return found;
+    }
+
+    static String finalSnapshotPrefix(String stack) {
+        return (stack + "-snapshot-" + CLUSTER_RESOURCE + "-").toLowerCase(Locale.ROOT);
+    }
+
+    /** The snapshot, or empty when it is gone. */
+    Optional<DBClusterSnapshot> snapshot(String identifier) {
+        try {
+            return aws.rds().describeDBClusterSnapshots(r -> r.dbClusterSnapshotIdentifier(identifier))
+                    .dbClusterSnapshots().stream().findFirst();
+        } catch (DbClusterSnapshotNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Whether the secret still exists and is not scheduled for deletion. */
+    boolean secretUsable(String arn) {
+        try {
+            return aws.secretsManager().describeSecret(r -> r.secretId(arn)).deletedDate() == null;
+        } catch (ResourceNotFoundException e) {
+            return false;
+        }
+    }
+
+    /** Schedules the secret's deletion (restorable for {@link #SECRET_RECOVERY_DAYS} days); false when it was gone. */
+    boolean deleteSecret(String arn) {
+        if (!secretUsable(arn)) {
+            return false;
+        }
+        aws.secretsManager().deleteSecret(r -> r.secretId(arn).recoveryWindowInDays((long) SECRET_RECOVERY_DAYS));
+        return true;
     }
 
     /** Every object version and delete marker, then the bucket. */
@@ -129,7 +271,13 @@ final class RetainedData {
         return deleted;
     }
 
-    void deleteSnapshot(String snapshot) {
-        aws.rds().deleteDBClusterSnapshot(r -> r.dbClusterSnapshotIdentifier(snapshot));
+    /** Deletes the snapshot; false when it was gone already. */
+    boolean deleteSnapshot(String snapshot) {
+        try {
+            aws.rds().deleteDBClusterSnapshot(r -> r.dbClusterSnapshotIdentifier(snapshot));
+            return true;
+        } catch (DbClusterSnapshotNotFoundException e) {
+            return false;
+        }
     }
 }

@@ -234,7 +234,7 @@ class CloudFormationErrorPathsTest {
 
         assertThat(deploy(console, "--yes")).isEqualTo(1);
 
-        assertThat(console.out()).contains("WARNING: this change removes or replaces resources that hold data:",
+        assertThat(console.out()).contains("WARNING: this change removes or replaces what holds data:",
                 "DatabaseCluster (AWS::RDS::DBCluster): replaced");
         assertThat(console.err()).contains("pass --confirm-data-changes to go ahead");
         aws.verify(0, postRequestedFor(urlEqualTo("/")).withRequestBody(containing("Action=ExecuteChangeSet&")));

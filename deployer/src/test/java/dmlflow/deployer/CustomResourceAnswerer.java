@@ -28,8 +28,8 @@ final class CustomResourceAnswerer implements AutoCloseable {
                 while (running.get()) {
                     try {
                         for (StackResource resource : cloudFormation.describeStackResources(r -> r.stackName(stack)).stackResources()) {
-                            if (resource.logicalResourceId().equals(logicalId)
-                                    && resource.resourceStatusAsString().equals("CREATE_IN_PROGRESS")) {
+                            if (logicalId.equals(resource.logicalResourceId())
+                                    && "CREATE_IN_PROGRESS".equals(resource.resourceStatusAsString())) {
                                 String body = "{\"Status\":\"SUCCESS\",\"StackId\":\"" + resource.stackId()
                                         + "\",\"LogicalResourceId\":\"" + logicalId + "\",\"PhysicalResourceId\":\"x\","
                                         + "\"RequestId\":\"r\",\"Data\":" + dataJson + "}";

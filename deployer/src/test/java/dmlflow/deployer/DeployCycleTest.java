@@ -6,6 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -14,11 +17,14 @@ import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.rds.RdsClient;
+import software.amazon.awssdk.services.rds.model.DBClusterSnapshot;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
- * deploy → update → deploy without changes → remove → remove --delete-data, against
- * moto_server: bootstrap stack, uploads, change sets, events, outputs, the kept-data report.
+ * deploy → update → deploy without changes → remove → deploy --restore → remove → remove
+ * --delete-data, against moto_server: bootstrap stack, uploads, change sets, events, outputs, the
+ * kept-data record, the restore's parameters, and exactly what --delete-data deletes.
  */
 class DeployCycleTest {
     private static final Path ROOT = Path.of(System.getProperty("dmlflow.root", "..")).toAbsolutePath().normalize();
@@ -45,13 +51,16 @@ class DeployCycleTest {
         return args.toArray(String[]::new);
     }
 
+    /** The stack's status through the API; a deleted stack is found by its id in the stack list. */
     private static String status(CloudFormationClient cloudFormation, String stack) {
-        return cloudFormation.describeStacks(r -> r.stackName(stack)).stacks().get(0).stackStatusAsString();
+        return cloudFormation.listStacks().stackSummaries().stream().filter(summary -> summary.stackName().equals(stack))
+                .reduce((first, second) -> second.creationTime().isAfter(first.creationTime()) ? second : first)
+                .orElseThrow().stackStatusAsString();
     }
 
     @Test
-    @Timeout(180)
-    void aWholeLifeCycleKeepsTheDataUntilToldOtherwise() throws Exception {
+    @Timeout(300)
+    void removeAndRestoreGetEverythingBackAndDeleteDataDeletesExactlyWhatWasKept() throws Exception {
         String stack = "cycle-" + UUID.randomUUID().toString().substring(0, 8);
         Path jar = Files.writeString(dir.resolve("custom-resources.jar"), "not really a jar " + stack);
 
@@ -72,8 +81,7 @@ class DeployCycleTest {
         assertThat(cloudFormation.describeStacks(r -> r.stackName(AssetStore.BOOTSTRAP_STACK)).stacks().get(0)
                 .stackStatusAsString()).isEqualTo("CREATE_COMPLETE");
         assertThat(status(cloudFormation, stack)).as("the stack itself, not the summary line").isEqualTo("CREATE_COMPLETE");
-        String bucket = cloudFormation.describeStacks(r -> r.stackName(stack)).stacks().get(0).outputs().stream()
-                .filter(o -> o.outputKey().equals("ArtifactBucket")).findFirst().orElseThrow().outputValue();
+        String bucket = output(cloudFormation, stack, "ArtifactBucket");
 
         // 2. Update one parameter; the others keep their values. On a terminal, progress is one live line.
         TestConsole second = new TestConsole(true, "");
@@ -92,7 +100,9 @@ class DeployCycleTest {
         assertThat(run(third, deploy(stack, jar))).as(third.all()).isZero();
         assertThat(third.out()).contains("No changes: stack " + stack + " is up to date.");
 
-        // Data a user would have: artifacts (one overwritten) and, later, a final database snapshot.
+        // Data a user would have: artifacts (one overwritten), secrets, and snapshots: the one
+        // CloudFormation takes as it deletes the cluster (named as its DBCluster handler names it), one
+        // the user took, one an upgrade took. moto cannot run Aurora: the cluster is made in its RDS.
         S3Client s3 = S3Client.builder().forcePathStyle(true).build();
         // The real bucket is versioned; moto's CloudFormation leaves VersioningConfiguration out.
         s3.putBucketVersioning(r -> r.bucket(bucket).versioningConfiguration(v -> v.status("Enabled")));
@@ -100,30 +110,120 @@ class DeployCycleTest {
         s3.putObject(r -> r.bucket(bucket).key("artifacts/1/model.pkl"), RequestBody.fromString("v2"));
         s3.putObject(r -> r.bucket(bucket).key("artifacts/2/metrics.json"), RequestBody.fromString("{}"));
         RdsClient rds = RdsClient.create();
-        rds.createDBCluster(r -> r.dbClusterIdentifier(stack + "-cluster").engine("aurora-mysql")
+        String cluster = stack + "-cluster";
+        String finalSnapshot = stack + "-snapshot-databasecluster-1a2b3c4d5e6f";
+        rds.createDBCluster(r -> r.dbClusterIdentifier(cluster).engine("aurora-mysql").engineVersion("8.0.mysql_aurora.3.10.3")
                 .masterUsername("admin").masterUserPassword("password123"));
-        rds.createDBClusterSnapshot(r -> r.dbClusterIdentifier(stack + "-cluster")
-                .dbClusterSnapshotIdentifier(stack + "-final"));
+        rds.createDBClusterSnapshot(r -> r.dbClusterIdentifier(cluster).dbClusterSnapshotIdentifier("users-own-" + stack));
+        rds.createDBClusterSnapshot(r -> r.dbClusterIdentifier(cluster).dbClusterSnapshotIdentifier("dmlflow-" + stack + "-before-v3-18-0-ab12"));
+        rds.createDBClusterSnapshot(r -> r.dbClusterIdentifier(cluster).dbClusterSnapshotIdentifier(finalSnapshot));
+        Map<String, String> secrets = resources(cloudFormation, stack, RetainedData.SECRET_PARAMETERS.keySet());
+        assertThat(secrets).hasSize(4).allSatisfy((id, arn) -> assertThat(arn).startsWith("arn:aws:secretsmanager:"));
+        SecretsManagerClient secretsManager = SecretsManagerClient.create();
+        String adminPassword = secretsManager.getSecretValue(r -> r.secretId(secrets.get("ServerSecretsAdminPassword"))).secretString();
 
-        // 4. Remove keeps the bucket and the snapshot, and says so.
+        // 4. Remove keeps the bucket, the final snapshot and the secrets, records them, and says how to come back.
         TestConsole removal = new TestConsole();
-        assertThat(run(removal, "remove", "--stack-name", stack, "--yes", "--poll-seconds", "0.1",
-                "--bootstrap-template", ROOT.resolve("templates/bootstrap.yaml").toString())).as(removal.all()).isZero();
+        assertThat(run(removal, remove(stack, "--yes"))).as(removal.all()).isZero();
         assertThat(removal.out())
                 .contains("Stack " + stack + " is deleted.")
                 .contains("artifact bucket " + bucket + ": 2 objects (3 versions and delete markers)")
-                .contains("database snapshot " + stack + "-final of " + stack + "-cluster")
+                .contains("database snapshot " + finalSnapshot + " (the final snapshot CloudFormation took)")
+                .contains("secret " + secrets.get("ServerSecretsAdminPassword") + " (basic-auth admin password)")
+                .contains("database snapshot users-own-" + stack, "database snapshot dmlflow-" + stack + "-before-v3-18-0-ab12")
+                .contains("./deploy.sh --stack-name " + stack + " --restore")
                 .contains("./remove.sh --stack-name " + stack + " --delete-data");
+        assertThat(status(cloudFormation, stack)).isEqualTo("DELETE_COMPLETE");
         assertThat(s3.listObjectsV2(r -> r.bucket(bucket)).keyCount()).isEqualTo(2);
-        assertThat(cloudFormation.listStacks().stackSummaries()).filteredOn(summary -> summary.stackName().equals(stack))
-                .isNotEmpty().allSatisfy(summary -> assertThat(summary.stackStatusAsString()).isEqualTo("DELETE_COMPLETE"));
+        secrets.values().forEach(arn -> assertThat(secretsManager.describeSecret(r -> r.secretId(arn)).deletedDate()).isNull());
 
-        // 5. --delete-data, after the stack is gone, deletes what was kept.
-        TestConsole purge = new TestConsole();
-        assertThat(run(purge, "remove", "--stack-name", stack, "--yes", "--delete-data",
-                "--bootstrap-template", ROOT.resolve("templates/bootstrap.yaml").toString())).as(purge.all()).isZero();
+        // 5. --restore: a new stack on the kept bucket, snapshot and secrets, checked before anything is made.
+        TestConsole restore = new TestConsole();
+        try (CustomResourceAnswerer answerer = new CustomResourceAnswerer(moto, stack, "HealthGate", "{\"MlflowVersion\":\"3.17.0\"}")) {
+            assertThat(run(restore, deploy(stack, jar, "--restore", "--timeout-minutes", "2")))
+                    .as("%s%nanswerer's last error: %s", restore.all(), answerer.lastError()).isZero();
+        }
+        assertThat(restore.out()).contains("Restoring what stack " + stack + " kept:", "database from snapshot " + finalSnapshot,
+                "artifacts in bucket " + bucket, "CREATE_COMPLETE");
+        assertThat(status(cloudFormation, stack)).isEqualTo("CREATE_COMPLETE");
+        Map<String, String> restored = parameters(cloudFormation, stack);
+        assertThat(restored).containsEntry("DatabaseSnapshotIdentifier", finalSnapshot).containsEntry("ExistingArtifactBucket", bucket);
+        RetainedData.SECRET_PARAMETERS.forEach((resource, parameter) ->
+                assertThat(restored).containsEntry(parameter, secrets.get(resource)));
+        assertThat(output(cloudFormation, stack, "ArtifactBucket")).isEqualTo(bucket);
+        assertThat(secretsManager.getSecretValue(r -> r.secretId(output(cloudFormation, stack, "AdminSecretArn"))).secretString())
+                .as("the same admin login as before the remove").isEqualTo(adminPassword);
+        assertThat(s3.getObjectAsBytes(r -> r.bucket(bucket).key("artifacts/1/model.pkl")).asUtf8String()).isEqualTo("v2");
+
+        // 6. --restore onto a stack that exists is refused before anything changes.
+        TestConsole again = new TestConsole();
+        assertThat(run(again, deploy(stack, jar, "--restore"))).isNotZero();
+        assertThat(again.err()).contains("--restore creates a new stack, and stack " + stack + " exists");
+
+        // 7. Pointing the live stack at other data is a data risk: refused without 'replace data'.
+        TestConsole swap = new TestConsole();
+        assertThat(run(swap, deploy(stack, jar, "-p", "ExistingArtifactBucket=some-other-bucket"))).isNotZero();
+        assertThat(swap.out()).contains("ExistingArtifactBucket: " + bucket + " -> some-other-bucket");
+        assertThat(swap.err()).contains("pass --confirm-data-changes to go ahead");
+        assertThat(parameters(cloudFormation, stack)).containsEntry("ExistingArtifactBucket", bucket);
+
+        // 8. Remove the restored stack: the record still holds the same data.
+        TestConsole secondRemoval = new TestConsole();
+        assertThat(run(secondRemoval, remove(stack, "--yes"))).as(secondRemoval.all()).isZero();
+        assertThat(secondRemoval.out()).contains("artifact bucket " + bucket, "database snapshot " + finalSnapshot + " (the final",
+                "secret " + secrets.get("DatabaseMasterSecret"));
+
+        // 9. --yes does not answer --delete-data; on a terminal it asks twice, and a wrong second answer stops it.
+        TestConsole unattended = new TestConsole();
+        assertThat(run(unattended, remove(stack, "--yes", "--delete-data"))).isNotZero();
+        assertThat(unattended.err()).contains("pass --confirm-delete-data with --delete-data");
+        TestConsole hesitant = new TestConsole(true, "delete data\nnot-the-stack\n");
+        assertThat(run(hesitant, remove(stack, "--delete-data"))).isNotZero();
+        assertThat(hesitant.out()).contains("--delete-data deletes, for good:", "Asking once more: type the stack name");
+        assertThat(hesitant.err()).contains("nothing was deleted");
+        assertThat(s3.listBuckets().buckets()).anyMatch(b -> b.name().equals(bucket));
+
+        // 10. Confirmed twice on a terminal: exactly what was recorded goes, item by item; the user's snapshots stay.
+        TestConsole purge = new TestConsole(true, "delete data\n" + stack + "\n");
+        assertThat(run(purge, remove(stack, "--delete-data"))).as(purge.all()).isZero();
         assertThat(purge.out()).contains("Deleted artifact bucket " + bucket + " (3 object versions and markers).",
-                "Deleted database snapshot " + stack + "-final.");
+                "Deleted database snapshot " + finalSnapshot + ".",
+                "Deleted secret " + secrets.get("DatabaseAppUser") + " (MLflow's database login)");
         assertThat(s3.listBuckets().buckets()).noneMatch(b -> b.name().equals(bucket));
+        assertThat(rds.describeDBClusterSnapshots(r -> r.dbClusterIdentifier(cluster).snapshotType("manual")).dbClusterSnapshots())
+                .extracting(DBClusterSnapshot::dbClusterSnapshotIdentifier)
+                .containsExactlyInAnyOrder("users-own-" + stack, "dmlflow-" + stack + "-before-v3-18-0-ab12");
+        secrets.values().forEach(arn -> assertThat(secretsManager.describeSecret(r -> r.secretId(arn)).deletedDate())
+                .as("scheduled for deletion, restorable for 7 days").isNotNull());
+        TestConsole nothingLeft = new TestConsole();
+        assertThat(run(nothingLeft, remove(stack, "--delete-data", "--confirm-delete-data"))).isNotZero();
+        assertThat(nothingLeft.err()).contains("no record of data it kept");
+    }
+
+    private static String[] remove(String stack, String... extra) {
+        List<String> args = new ArrayList<>(List.of("remove", "--stack-name", stack, "--poll-seconds", "0.1",
+                "--bootstrap-template", ROOT.resolve("templates/bootstrap.yaml").toString()));
+        args.addAll(List.of(extra));
+        return args.toArray(String[]::new);
+    }
+
+    private static Map<String, String> parameters(CloudFormationClient cloudFormation, String stack) {
+        Map<String, String> values = new TreeMap<>();
+        cloudFormation.describeStacks(r -> r.stackName(stack)).stacks().get(0).parameters()
+                .forEach(p -> values.put(p.parameterKey(), p.parameterValue()));
+        return values;
+    }
+
+    private static String output(CloudFormationClient cloudFormation, String stack, String key) {
+        return cloudFormation.describeStacks(r -> r.stackName(stack)).stacks().get(0).outputs().stream()
+                .filter(o -> o.outputKey().equals(key)).findFirst().orElseThrow().outputValue();
+    }
+
+    private static Map<String, String> resources(CloudFormationClient cloudFormation, String stack, Set<String> ids) {
+        Map<String, String> found = new TreeMap<>();
+        cloudFormation.describeStackResources(r -> r.stackName(stack)).stackResources().stream()
+                .filter(resource -> ids.contains(resource.logicalResourceId()))
+                .forEach(resource -> found.put(resource.logicalResourceId(), resource.physicalResourceId()));
+        return found;
     }
 }

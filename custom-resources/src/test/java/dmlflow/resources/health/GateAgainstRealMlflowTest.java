@@ -3,6 +3,7 @@ package dmlflow.resources.health;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dmlflow.resources.testing.MariaDbServer;
+import dmlflow.resources.testing.MlflowClient;
 import dmlflow.resources.testing.MotoServer;
 import dmlflow.resources.testing.TrackingContainer;
 import java.io.IOException;
@@ -224,32 +225,19 @@ class GateAgainstRealMlflowTest {
     }
 
     private Map<String, String> s3Environment() {
-        return Map.of("MLFLOW_S3_ENDPOINT_URL", moto.url(), "AWS_ACCESS_KEY_ID", "testing",
-                "AWS_SECRET_ACCESS_KEY", "testing", "AWS_DEFAULT_REGION", "us-east-1");
+        return new MlflowClient(dir, moto).s3Environment();
     }
 
-    private String client(URI base, String... args) throws IOException {
-        String[] all = new String[args.length + 1];
-        all[0] = base.toString();
-        System.arraycopy(args, 0, all, 1, args.length);
-        String output = TrackingContainer.python(script("tracking_client.py"),
-                Map.of("MLFLOW_TRACKING_USERNAME", "admin", "MLFLOW_TRACKING_PASSWORD", ADMIN_PASSWORD), all);
-        // MLflow's client prints its own lines (a link to the run) before the script's last one.
-        return output.substring(output.lastIndexOf('\n') + 1);
+    private String client(URI base, String... args) {
+        return new MlflowClient(dir, moto).run(base, "admin", ADMIN_PASSWORD, args);
     }
 
-    private List<String> s3Keys(String bucket) throws IOException {
-        return List.of(TrackingContainer.python(script("s3_objects.py"), s3Environment(), "list", bucket).split("\n"));
+    private List<String> s3Keys(String bucket) {
+        return new MlflowClient(dir, moto).keys(bucket);
     }
 
-    private Path script(String name) throws IOException {
-        Path target = dir.resolve(name);
-        if (!Files.exists(target)) {
-            try (var in = getClass().getResourceAsStream("/python/" + name)) {
-                Files.copy(in, target);
-            }
-        }
-        return target;
+    private Path script(String name) {
+        return new MlflowClient(dir, moto).script(name);
     }
 
     private static String authUrl(Map<String, String> settings) {

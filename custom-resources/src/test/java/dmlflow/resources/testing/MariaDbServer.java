@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A throwaway MariaDB server (Debian's mariadb-server package) on a free loopback port, once
- * per test run, with an admin login like Aurora's master user.
+ * per test run, with an admin login like Aurora's master user. {@link #startSeparate} makes one
+ * of its own that can be snapshotted and restored the way Aurora does it: a copy of the storage
+ * (every database, the users and their password hashes), brought up as a new server.
  */
 public final class MariaDbServer {
     public static final String ADMIN = "dmlflow_admin";
@@ -23,9 +25,13 @@ public final class MariaDbServer {
     private static MariaDbServer instance;
 
     private final int port;
+    private final Path dir;
+    private final Process process;
 
-    private MariaDbServer(int port) {
+    private MariaDbServer(int port, Path dir, Process process) {
         this.port = port;
+        this.dir = dir;
+        this.process = process;
     }
 
     public static synchronized MariaDbServer start() {
@@ -42,12 +48,56 @@ public final class MariaDbServer {
         return instance;
     }
 
+    /** A server of its own, for a test that stops, snapshots and restores it. */
+    public static MariaDbServer startSeparate() throws IOException, InterruptedException {
+        return launch();
+    }
+
     private static MariaDbServer launch() throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("dmlflow-mariadb");
         Path data = dir.resolve("data");
         run(List.of("chown", "-R", "mysql:mysql", dir.toString()));
         run(List.of("mariadb-install-db", "--no-defaults", "--user=mysql", "--datadir=" + data,
                 "--auth-root-authentication-method=normal", "--skip-test-db"));
+        MariaDbServer mariadb = serve(dir);
+        try (Connection root = DriverManager.getConnection(mariadb.jdbcUrl(), "root", "");
+                Statement sql = root.createStatement()) {
+            sql.execute("CREATE USER '" + ADMIN + "'@'%' IDENTIFIED BY '" + ADMIN_PASSWORD.replace("'", "''") + "'");
+            sql.execute("GRANT ALL PRIVILEGES ON *.* TO '" + ADMIN + "'@'%' WITH GRANT OPTION");
+        } catch (SQLException e) {
+            throw new IOException("cannot prepare MariaDB: " + e.getMessage(), e);
+        }
+        return mariadb;
+    }
+
+    /**
+     * Stops the server cleanly and copies its data directory: what a cluster snapshot holds.
+     * The server is gone afterwards, as a deleted cluster is.
+     */
+    public Path snapshot() throws IOException, InterruptedException {
+        stop();
+        Path copy = Files.createTempDirectory("dmlflow-mariadb-snapshot");
+        run(List.of("cp", "-a", dir.resolve("data").toString(), copy.resolve("data").toString()));
+        return copy;
+    }
+
+    /** A new server on a copy of a snapshot, on a port of its own: a restored cluster. */
+    public static MariaDbServer restore(Path snapshot) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("dmlflow-mariadb-restored");
+        run(List.of("cp", "-a", snapshot.resolve("data").toString(), dir.resolve("data").toString()));
+        run(List.of("chown", "-R", "mysql:mysql", dir.toString()));
+        return serve(dir);
+    }
+
+    public void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
+    private static MariaDbServer serve(Path dir) throws IOException, InterruptedException {
+        Path data = dir.resolve("data");
         int port = Ports.free();
         Process server = new ProcessBuilder("mariadbd", "--no-defaults", "--user=mysql", "--datadir=" + data,
                 "--socket=" + dir.resolve("mysqld.sock"), "--pid-file=" + dir.resolve("mysqld.pid"),
@@ -58,15 +108,7 @@ public final class MariaDbServer {
                 .start();
         Runtime.getRuntime().addShutdownHook(new Thread(server::destroy));
         Ports.awaitListening(port, Duration.ofSeconds(60), server, "mariadbd (log: " + dir.resolve("error.log") + ")");
-        MariaDbServer mariadb = new MariaDbServer(port);
-        try (Connection root = DriverManager.getConnection(mariadb.jdbcUrl(), "root", "");
-                Statement sql = root.createStatement()) {
-            sql.execute("CREATE USER '" + ADMIN + "'@'%' IDENTIFIED BY '" + ADMIN_PASSWORD.replace("'", "''") + "'");
-            sql.execute("GRANT ALL PRIVILEGES ON *.* TO '" + ADMIN + "'@'%' WITH GRANT OPTION");
-        } catch (SQLException e) {
-            throw new IOException("cannot prepare MariaDB: " + e.getMessage(), e);
-        }
-        return mariadb;
+        return new MariaDbServer(port, dir, server);
     }
 
     private static void run(List<String> command) throws IOException, InterruptedException {

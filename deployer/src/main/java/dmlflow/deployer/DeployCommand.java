@@ -32,6 +32,11 @@ final class DeployCommand extends BaseCommand {
                     + " snapshot, artifact bucket and secrets (default: the removed stack of this --stack-name).")
     String restoreFrom;
 
+    @Option(names = "--fresh", description = "Create the stack empty although a removed stack of this name kept"
+            + " data: its record moves aside (kept/STACK-removed-TIME.json), where --restore and --delete-data still"
+            + " find it.")
+    boolean fresh;
+
     @Override
     public Integer call() {
         // Everything that can be checked without AWS is checked first.
@@ -54,8 +59,12 @@ final class DeployCommand extends BaseCommand {
 
             AssetStore assets = AssetStore.ensure(aws, inputs.bootstrapPath, watcher(aws), console);
             Map<String, String> given = new LinkedHashMap<>(input.parameters());
+            RetainedData.Kept restoring = null;
             if (restoreFrom != null) {
-                given.putAll(restore(aws, assets, state, template, given));
+                restoring = restoreSource(aws, assets, state);
+                given.putAll(restore(aws, restoring, template, given));
+            } else if (creating) {
+                keepRecordApart(aws, assets);
             }
             if (takesCode) {
                 given.put(CODE_BUCKET, assets.bucket());
@@ -78,7 +87,8 @@ final class DeployCommand extends BaseCommand {
             if (!creating) {
                 ChangeSetPlanner.describe(plan).forEach(console::info);
             }
-            if (!confirm(plan, dataParameterChanges(given, previous, creating))) {
+            String snapshot = effective(template, given, previous).getOrDefault(RetainedData.SNAPSHOT_PARAMETER, "");
+            if (!confirm(plan, dataParameterChanges(given, previous, creating), snapshot)) {
                 planner.discard(plan);
                 console.info("Nothing changed; the change set was deleted.");
                 return 1;
@@ -94,6 +104,9 @@ final class DeployCommand extends BaseCommand {
                         + result.finalStatus() + ". " + nextStep(result.finalStatus()));
             }
             console.info("Stack " + options.stackName + " is " + result.finalStatus() + ".");
+            if (restoring != null) {
+                handOver(aws, assets, restoring);
+            }
             Outputs.printUsage(console, StackState.describe(aws.cloudFormation(), options.stackName), aws.region().id());
             return 0;
         }
@@ -105,31 +118,73 @@ final class DeployCommand extends BaseCommand {
         if (!options.yes && !console.confirm(question, "yes", "pass --yes to delete and recreate it")) {
             throw DeployerException.failed("stack " + state.name() + " left as " + state.status());
         }
+        String cluster = new RetainedData(aws).cluster(state.name()).orElse(null);
         StackWatcher.Result deleted = deleteAndWatch(aws, state);
         if (!deleted.succeeded()) {
             throw DeployerException.failed("could not delete the failed stack: " + deleted.rootCause());
         }
+        recordFailedStacksSnapshots(aws, cluster);
         return StackState.describe(aws.cloudFormation(), state.name());
     }
 
-    private Map<String, String> restore(AwsSession aws, AssetStore assets, StackState state, StackTemplate template,
-            Map<String, String> given) {
-        String source = restoreFrom.isEmpty() ? options.stackName : restoreFrom;
+    private String restoreSourceName() {
+        return restoreFrom.isEmpty() ? options.stackName : restoreFrom;
+    }
+
+    private RetainedData.Kept restoreSource(AwsSession aws, AssetStore assets, StackState state) {
+        String source = restoreSourceName();
         if (!state.neverDeployed()) {
             throw DeployerException.failed("--restore creates a new stack, and stack " + options.stackName + " exists ("
                     + state.status() + "). Remove it first, or restore under another --stack-name.");
         }
-        RetainedData data = new RetainedData(aws);
-        RetainedData.Kept kept = data.recorded(assets, source);
+        RetainedData.Kept kept = new RetainedData(aws).recorded(assets, source);
         if (kept == null) {
             throw DeployerException.failed("no record of data kept by a removed stack " + source + " in s3://"
                     + assets.bucket() + "/" + RetainedData.recordKey(source) + " (./remove.sh writes it)");
         }
+        return kept;
+    }
+
+    private Map<String, String> restore(AwsSession aws, RetainedData.Kept kept, StackTemplate template,
+            Map<String, String> given) {
+        String source = restoreSourceName();
+        RetainedData data = new RetainedData(aws);
         String engine = effective(template, given, Map.of()).get(RetainedData.ENGINE_PARAMETER);
         Restore.Plan plan = Restore.plan(data, kept, source, given, engine == null ? "0" : engine);
         console.info("Restoring what stack " + source + " kept:");
         plan.lines().forEach(line -> console.info("  " + line));
         return plan.parameters();
+    }
+
+    /**
+     * The kept data now belongs to the restored stack: its record moves to the new stack's name, so
+     * that --delete-data on the old name cannot delete what the new stack uses, and a second
+     * --restore cannot put two stacks on one bucket (and one master secret, which takes one
+     * attachment only). The snapshots stay listed, for the new stack's own removal.
+     */
+    private void handOver(AwsSession aws, AssetStore assets, RetainedData.Kept kept) {
+        RetainedData data = new RetainedData(aws);
+        data.record(assets, options.stackName, kept.handedOver());
+        if (!restoreSourceName().equals(options.stackName)) {
+            data.forget(assets, restoreSourceName());
+        }
+    }
+
+    /** A new, empty stack under a name whose removed stack kept data: refused unless --fresh moves the record aside. */
+    private void keepRecordApart(AwsSession aws, AssetStore assets) {
+        RetainedData data = new RetainedData(aws);
+        RetainedData.Kept kept = data.recorded(assets, options.stackName);
+        if (kept == null || kept.itemCount() == 0) {
+            return;
+        }
+        if (!fresh) {
+            throw DeployerException.failed("a removed stack " + options.stackName + " kept data (s3://" + assets.bucket()
+                    + "/" + RetainedData.recordKey(options.stackName) + "): ./deploy.sh --restore brings it back; --fresh"
+                    + " creates an empty server and moves the record aside. Nothing was created.");
+        }
+        String archived = data.archive(assets, options.stackName, kept, clock.instant());
+        console.info("The data removed stack " + options.stackName + " kept is now recorded as " + archived
+                + " (./deploy.sh --restore " + archived + " or ./remove.sh --stack-name " + archived + " --delete-data).");
     }
 
     /**
@@ -153,19 +208,41 @@ final class DeployCommand extends BaseCommand {
         return changes;
     }
 
-    private boolean confirm(ChangeSetPlanner.Plan plan, List<String> parameterChanges) {
+    /**
+     * A failed creation's cluster leaves a final snapshot too (DeletionPolicy Snapshot): when a
+     * record exists for this name, it lists that snapshot for --delete-data, but never as the one a
+     * restore starts from.
+     */
+    private void recordFailedStacksSnapshots(AwsSession aws, String cluster) {
+        if (cluster == null) {
+            return;
+        }
+        AssetStore assets = AssetStore.ensure(aws, inputs.bootstrapPath, watcher(aws), console);
+        RetainedData data = new RetainedData(aws);
+        RetainedData.Kept kept = data.recorded(assets, options.stackName);
+        List<String> found = data.finalSnapshots(options.stackName, cluster);
+        if (kept != null && !found.isEmpty()) {
+            data.record(assets, options.stackName, kept.withFinalSnapshots(found, false));
+        }
+    }
+
+    private boolean confirm(ChangeSetPlanner.Plan plan, List<String> parameterChanges, String restoredFrom) {
         List<ResourceChange> risks = plan.dataRisks();
         if (!risks.isEmpty() || !parameterChanges.isEmpty()) {
             console.info("");
             console.info("WARNING: this change removes or replaces what holds data:");
             for (ResourceChange risk : risks) {
+                boolean restoredDatabase = "AWS::RDS::DBCluster".equals(risk.resourceType()) && !restoredFrom.isEmpty();
                 console.info("  " + risk.logicalResourceId() + " (" + risk.resourceType() + "): "
                         + ("Remove".equals(risk.actionAsString()) ? "removed" : "replaced") + " — the running server"
-                        + " would start from an empty one (a retained copy or snapshot stays behind).");
+                        + (restoredDatabase ? " would start from a new database restored from snapshot " + restoredFrom
+                                + ", holding the data as it was then" : " would start from an empty one")
+                        + " (a retained copy or snapshot of the old one stays behind).");
             }
             for (String change : parameterChanges) {
                 console.info("  " + change + " — the server would switch to other data: a new database restored from"
-                        + " the new snapshot, or another bucket or secret (set these only when creating a stack).");
+                        + " the new snapshot, or another bucket or secret; the old one is kept but no longer in"
+                        + " remove.sh's record (set these only when creating a stack).");
             }
             if (!confirmDataChanges && !console.confirm("Type 'replace data' to go ahead:", "replace data",
                     "pass --confirm-data-changes to go ahead")) {
@@ -207,8 +284,9 @@ final class DeployCommand extends BaseCommand {
 
     static String nextStep(String status) {
         return switch (status) {
-            case "ROLLBACK_COMPLETE" -> "Its first creation failed and was rolled back (the artifact bucket is"
-                    + " kept). Fix the cause and run ./deploy.sh again: it offers to delete the failed stack first.";
+            case "ROLLBACK_COMPLETE" -> "Its first creation failed and was rolled back (what it made is gone; kept"
+                    + " data a restore named is untouched). Fix the cause and run ./deploy.sh again: it offers to delete"
+                    + " the failed stack first.";
             case "UPDATE_ROLLBACK_COMPLETE" -> "Its resources are back on their previous settings. If a schema"
                     + " migration failed half-way, the previous MLflow cannot serve the changed schema: restore the"
                     + " snapshot taken before the upgrade (README, Operations). Fix the cause and deploy again.";

@@ -42,13 +42,19 @@ final class RemoveCommand extends BaseCommand {
             AssetStore assets = AssetStore.ensure(aws, bootstrapPath, watcher(aws), console);
             RetainedData.Kept earlier = data.recorded(assets, options.stackName);
 
+            if (state.exists() && state.neverDeployed()) {
+                // A change set that was never executed: the stack holds nothing; the record stays as it is.
+                confirmRemoval();
+                deleteStack(aws, state);
+                state = StackState.describe(aws.cloudFormation(), options.stackName);
+            }
             RetainedData.Kept kept;
             if (state.exists()) {
                 if ("true".equals(state.parameters().get("DatabaseDeletionProtection"))) {
                     throw DeployerException.failed("the database has deletion protection on: first run ./deploy.sh"
                             + " --stack-name " + options.stackName + " -p DatabaseDeletionProtection=false, then remove");
                 }
-                kept = data.inventory(options.stackName, state.parameters(), earlier, clock.instant());
+                kept = data.inventory(options.stackName, state.parameters(), earlier, !state.deadOnArrival(), clock.instant());
                 confirmRemoval();
                 if (deleteData) {
                     confirmDataDeletion(data, kept, true);
@@ -63,7 +69,7 @@ final class RemoveCommand extends BaseCommand {
                 }
                 kept = earlier;
                 if (!deleteData) {
-                    console.info("Stack " + options.stackName + " is already gone.");
+                    console.info("Stack " + options.stackName + " is gone.");
                 }
             }
             // The final snapshot exists, and has its name, only once CloudFormation has deleted the cluster.

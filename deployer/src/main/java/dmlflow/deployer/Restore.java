@@ -32,11 +32,15 @@ final class Restore {
         Map<String, String> parameters = new LinkedHashMap<>();
         List<String> lines = new ArrayList<>();
 
-        List<String> finals = kept.finalSnapshots().isEmpty() ? data.finalSnapshots(source, kept.cluster()) : kept.finalSnapshots();
-        String snapshotId = finals.isEmpty() ? null : finals.get(finals.size() - 1);
+        String snapshotId = kept.restoreFrom();
+        if (snapshotId == null && kept.served()) {
+            List<String> finals = data.finalSnapshots(source, kept.cluster());
+            snapshotId = finals.isEmpty() ? null : finals.get(finals.size() - 1);
+        }
         Optional<DBClusterSnapshot> snapshot = snapshotId == null ? Optional.empty() : data.snapshot(snapshotId);
         if (snapshot.isEmpty()) {
-            missing.add(snapshotId == null ? "the final database snapshot of " + kept.cluster() + " (none was found)"
+            missing.add(snapshotId == null ? "the final database snapshot of " + kept.cluster() + " (none was found"
+                    + (kept.served() ? "" : "; the removed stack's creation had failed, so it never held data") + ")"
                     : "database snapshot " + snapshotId + " (gone)");
         } else if (!"available".equals(snapshot.get().status())) {
             missing.add("database snapshot " + snapshotId + " (it is " + snapshot.get().status() + "; wait until it is available)");

@@ -65,23 +65,33 @@ final class RetainedData {
     /**
      * @param secrets kept secrets by their template resource id, in {@link #SECRET_PARAMETERS} order
      * @param finalSnapshots snapshots CloudFormation took as it deleted a cluster of this stack
+     *     (all of them, for --delete-data)
+     * @param restoreFrom the final snapshot of the last cluster that served: the one a restore starts
+     *     from (not one a failed creation left)
+     * @param served whether the stack being removed had served (its creation had not failed)
      */
     record Kept(String bucket, String cluster, Map<String, String> secrets, List<String> finalSnapshots,
-            Instant removalStarted) {
+            String restoreFrom, boolean served, Instant removalStarted) {
         Kept {
             secrets = Collections.unmodifiableMap(new LinkedHashMap<>(secrets));
             finalSnapshots = List.copyOf(finalSnapshots);
         }
 
+        /** Adds what CloudFormation took on deletion; from a stack that served, the newest is the restore source. */
         Kept withFinalSnapshots(List<String> found) {
-            LinkedHashSet<String> all = new LinkedHashSet<>(finalSnapshots);
-            all.addAll(found);
-            return new Kept(bucket, cluster, secrets, List.copyOf(all), removalStarted);
+            return withFinalSnapshots(found, served);
         }
 
-        /** The newest final snapshot: the one a restore starts from. */
-        Optional<String> latestSnapshot() {
-            return finalSnapshots.isEmpty() ? Optional.empty() : Optional.of(finalSnapshots.get(finalSnapshots.size() - 1));
+        Kept withFinalSnapshots(List<String> found, boolean fromAServingStack) {
+            LinkedHashSet<String> all = new LinkedHashSet<>(finalSnapshots);
+            all.addAll(found);
+            String source = fromAServingStack && !found.isEmpty() ? found.get(found.size() - 1) : restoreFrom;
+            return new Kept(bucket, cluster, secrets, List.copyOf(all), source, served, removalStarted);
+        }
+
+        /** What a restored stack takes over: nothing to delete but the snapshots, until it is removed itself. */
+        Kept handedOver() {
+            return new Kept(null, null, Map.of(), finalSnapshots, null, false, null);
         }
 
         int itemCount() {
@@ -100,17 +110,25 @@ final class RetainedData {
      * stack), else the one it made. Final snapshots recorded for an earlier life of the stack stay
      * on the list: they are dmlflow's, not the user's.
      */
-    Kept inventory(String stack, Map<String, String> parameters, Kept earlier, Instant now) {
-        String bucket = given(parameters, BUCKET_PARAMETER).or(() -> physicalId(stack, BUCKET_RESOURCE)).orElse(null);
+    Kept inventory(String stack, Map<String, String> parameters, Kept earlier, boolean served, Instant now) {
+        // What a failed creation made is gone again (RetainExceptOnCreate): only what exists is recorded.
+        String bucket = given(parameters, BUCKET_PARAMETER).or(() -> physicalId(stack, BUCKET_RESOURCE))
+                .filter(name -> objectCounts(name) != null).orElse(null);
         Map<String, String> secrets = new LinkedHashMap<>();
         SECRET_PARAMETERS.forEach((resource, parameter) -> given(parameters, parameter)
-                .or(() -> physicalId(stack, resource)).ifPresent(arn -> secrets.put(resource, arn)));
+                .or(() -> physicalId(stack, resource)).filter(this::secretUsable).ifPresent(arn -> secrets.put(resource, arn)));
         List<String> finals = earlier == null ? List.of() : earlier.finalSnapshots();
-        return new Kept(bucket, physicalId(stack, CLUSTER_RESOURCE).orElse(null), secrets, finals, now);
+        String restoreFrom = earlier == null ? null : earlier.restoreFrom();
+        return new Kept(bucket, physicalId(stack, CLUSTER_RESOURCE).orElse(null), secrets, finals, restoreFrom, served, now);
     }
 
     private static Optional<String> given(Map<String, String> parameters, String name) {
         return Optional.ofNullable(parameters.get(name)).filter(value -> !value.isEmpty());
+    }
+
+    /** The stack's database cluster, while the stack exists. */
+    Optional<String> cluster(String stack) {
+        return physicalId(stack, CLUSTER_RESOURCE);
     }
 
     private Optional<String> physicalId(String stack, String logicalId) {
@@ -136,6 +154,8 @@ final class RetainedData {
         ObjectNode secrets = node.putObject("secrets");
         kept.secrets().forEach(secrets::put);
         kept.finalSnapshots().forEach(node.putArray("finalSnapshots")::add);
+        node.put("restoreFrom", kept.restoreFrom());
+        node.put("served", kept.served());
         node.put("removalStarted", kept.removalStarted() == null ? null : kept.removalStarted().toString());
         assets.put(recordKey(stack), node.toPrettyString());
     }
@@ -152,8 +172,8 @@ final class RetainedData {
             List<String> finals = new ArrayList<>();
             node.path("finalSnapshots").forEach(s -> finals.add(s.asText()));
             String started = text(node, "removalStarted");
-            return new Kept(text(node, "bucket"), text(node, "cluster"), secrets, finals,
-                    started == null ? null : Instant.parse(started));
+            return new Kept(text(node, "bucket"), text(node, "cluster"), secrets, finals, text(node, "restoreFrom"),
+                    node.path("served").asBoolean(false), started == null ? null : Instant.parse(started));
         } catch (IOException | RuntimeException e) {
             throw DeployerException.failed("the record " + recordKey(stack) + " in the assets bucket is damaged: " + e.getMessage());
         }
@@ -165,6 +185,15 @@ final class RetainedData {
 
     void forget(AssetStore assets, String stack) {
         assets.delete(recordKey(stack));
+    }
+
+    /** Moves a record aside (a fresh stack takes the name); returns the name it is now found under. */
+    String archive(AssetStore assets, String stack, Kept kept, Instant now) {
+        String archived = stack + "-removed-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMddHHmmss")
+                .withZone(java.time.ZoneOffset.UTC).format(now);
+        record(assets, archived, kept);
+        forget(assets, stack);
+        return archived;
     }
 
     /** Current objects and all versions (including delete markers) in the bucket; null when it is gone. */
@@ -189,14 +218,18 @@ final class RetainedData {
         }
     }
 
-    /** Every manual snapshot of the cluster, newest first (the listing pages: all pages are read). */
+    /**
+     * Every manual snapshot of the cluster, newest first. The cluster is usually gone by now, and
+     * DescribeDBClusterSnapshots documents its DBClusterIdentifier filter for existing clusters only:
+     * every manual snapshot is listed (all pages) and matched here.
+     */
     List<DBClusterSnapshot> snapshots(String cluster) {
         if (cluster == null) {
             return List.of();
         }
         List<DBClusterSnapshot> found = new ArrayList<>();
-        aws.rds().describeDBClusterSnapshotsPaginator(r -> r.dbClusterIdentifier(cluster).snapshotType("manual"))
-                .dbClusterSnapshots().forEach(found::add);
+        aws.rds().describeDBClusterSnapshotsPaginator(r -> r.snapshotType("manual")).dbClusterSnapshots().stream()
+                .filter(snapshot -> cluster.equalsIgnoreCase(snapshot.dbClusterIdentifier())).forEach(found::add);
         found.sort(Comparator.comparing(DBClusterSnapshot::snapshotCreateTime,
                 Comparator.nullsLast(Comparator.naturalOrder())).reversed());
         return found;
@@ -216,8 +249,10 @@ final class RetainedData {
         return found;
     }
 
+    /** As IdentifierFactory writes it: lower case, runs of hyphens made one, no leading hyphen. */
     static String finalSnapshotPrefix(String stack) {
-        return (stack + "-snapshot-" + CLUSTER_RESOURCE + "-").toLowerCase(Locale.ROOT);
+        return (stack + "-Snapshot-" + CLUSTER_RESOURCE).toLowerCase(Locale.ROOT).replaceAll("-{2,}", "-")
+                .replaceFirst("^-+", "") + "-";
     }
 
     /** The snapshot, or empty when it is gone. */

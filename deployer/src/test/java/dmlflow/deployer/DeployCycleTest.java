@@ -137,55 +137,68 @@ class DeployCycleTest {
         assertThat(s3.listObjectsV2(r -> r.bucket(bucket)).keyCount()).isEqualTo(2);
         secrets.values().forEach(arn -> assertThat(secretsManager.describeSecret(r -> r.secretId(arn)).deletedDate()).isNull());
 
-        // 5. --restore: a new stack on the kept bucket, snapshot and secrets, checked before anything is made.
+        // 5. A plain deploy under the removed stack's name would start empty beside the kept data: refused.
+        TestConsole plain = new TestConsole();
+        assertThat(run(plain, deploy(stack, jar))).isNotZero();
+        assertThat(plain.err()).contains("a removed stack " + stack + " kept data", "--restore brings it back", "--fresh");
+        assertThat(status(cloudFormation, stack)).isEqualTo("DELETE_COMPLETE");
+
+        // 6. --restore (here under a new name): a new stack on the kept bucket, snapshot and secrets, each
+        // checked before anything is made; the record moves to the new stack, which uses what it lists.
+        String back = stack + "-b";
         TestConsole restore = new TestConsole();
-        try (CustomResourceAnswerer answerer = new CustomResourceAnswerer(moto, stack, "HealthGate", "{\"MlflowVersion\":\"3.17.0\"}")) {
-            assertThat(run(restore, deploy(stack, jar, "--restore", "--timeout-minutes", "2")))
+        try (CustomResourceAnswerer answerer = new CustomResourceAnswerer(moto, back, "HealthGate", "{\"MlflowVersion\":\"3.17.0\"}")) {
+            assertThat(run(restore, deploy(back, jar, "--restore", stack, "--timeout-minutes", "2")))
                     .as("%s%nanswerer's last error: %s", restore.all(), answerer.lastError()).isZero();
         }
         assertThat(restore.out()).contains("Restoring what stack " + stack + " kept:", "database from snapshot " + finalSnapshot,
                 "artifacts in bucket " + bucket, "CREATE_COMPLETE");
-        assertThat(status(cloudFormation, stack)).isEqualTo("CREATE_COMPLETE");
-        Map<String, String> restored = parameters(cloudFormation, stack);
+        assertThat(status(cloudFormation, back)).isEqualTo("CREATE_COMPLETE");
+        Map<String, String> restored = parameters(cloudFormation, back);
         assertThat(restored).containsEntry("DatabaseSnapshotIdentifier", finalSnapshot).containsEntry("ExistingArtifactBucket", bucket);
         RetainedData.SECRET_PARAMETERS.forEach((resource, parameter) ->
                 assertThat(restored).containsEntry(parameter, secrets.get(resource)));
-        assertThat(output(cloudFormation, stack, "ArtifactBucket")).isEqualTo(bucket);
-        assertThat(secretsManager.getSecretValue(r -> r.secretId(output(cloudFormation, stack, "AdminSecretArn"))).secretString())
+        assertThat(output(cloudFormation, back, "ArtifactBucket")).isEqualTo(bucket);
+        assertThat(secretsManager.getSecretValue(r -> r.secretId(output(cloudFormation, back, "AdminSecretArn"))).secretString())
                 .as("the same admin login as before the remove").isEqualTo(adminPassword);
         assertThat(s3.getObjectAsBytes(r -> r.bucket(bucket).key("artifacts/1/model.pkl")).asUtf8String()).isEqualTo("v2");
+        TestConsole oldName = new TestConsole();
+        assertThat(run(oldName, remove(stack, "--delete-data", "--confirm-delete-data"))).isNotZero();
+        assertThat(oldName.err()).as("what the restored stack uses is no longer the old name's to delete")
+                .contains("no record of data it kept");
+        assertThat(s3.listBuckets().buckets()).anyMatch(b -> b.name().equals(bucket));
 
-        // 6. --restore onto a stack that exists is refused before anything changes.
+        // 7. --restore onto a stack that exists is refused before anything changes.
         TestConsole again = new TestConsole();
-        assertThat(run(again, deploy(stack, jar, "--restore"))).isNotZero();
-        assertThat(again.err()).contains("--restore creates a new stack, and stack " + stack + " exists");
+        assertThat(run(again, deploy(back, jar, "--restore", stack))).isNotZero();
+        assertThat(again.err()).contains("--restore creates a new stack, and stack " + back + " exists");
 
-        // 7. Pointing the live stack at other data is a data risk: refused without 'replace data'.
+        // Pointing the live stack at other data is a data risk: refused without 'replace data'.
         TestConsole swap = new TestConsole();
-        assertThat(run(swap, deploy(stack, jar, "-p", "ExistingArtifactBucket=some-other-bucket"))).isNotZero();
+        assertThat(run(swap, deploy(back, jar, "-p", "ExistingArtifactBucket=some-other-bucket"))).isNotZero();
         assertThat(swap.out()).contains("ExistingArtifactBucket: " + bucket + " -> some-other-bucket");
         assertThat(swap.err()).contains("pass --confirm-data-changes to go ahead");
-        assertThat(parameters(cloudFormation, stack)).containsEntry("ExistingArtifactBucket", bucket);
+        assertThat(parameters(cloudFormation, back)).containsEntry("ExistingArtifactBucket", bucket);
 
         // 8. Remove the restored stack: the record still holds the same data.
         TestConsole secondRemoval = new TestConsole();
-        assertThat(run(secondRemoval, remove(stack, "--yes"))).as(secondRemoval.all()).isZero();
+        assertThat(run(secondRemoval, remove(back, "--yes"))).as(secondRemoval.all()).isZero();
         assertThat(secondRemoval.out()).contains("artifact bucket " + bucket, "database snapshot " + finalSnapshot + " (the final",
                 "secret " + secrets.get("DatabaseMasterSecret"));
 
         // 9. --yes does not answer --delete-data; on a terminal it asks twice, and a wrong second answer stops it.
         TestConsole unattended = new TestConsole();
-        assertThat(run(unattended, remove(stack, "--yes", "--delete-data"))).isNotZero();
+        assertThat(run(unattended, remove(back, "--yes", "--delete-data"))).isNotZero();
         assertThat(unattended.err()).contains("pass --confirm-delete-data with --delete-data");
         TestConsole hesitant = new TestConsole(true, "delete data\nnot-the-stack\n");
-        assertThat(run(hesitant, remove(stack, "--delete-data"))).isNotZero();
+        assertThat(run(hesitant, remove(back, "--delete-data"))).isNotZero();
         assertThat(hesitant.out()).contains("--delete-data deletes, for good:", "Asking once more: type the stack name");
         assertThat(hesitant.err()).contains("nothing was deleted");
         assertThat(s3.listBuckets().buckets()).anyMatch(b -> b.name().equals(bucket));
 
         // 10. Confirmed twice on a terminal: exactly what was recorded goes, item by item; the user's snapshots stay.
-        TestConsole purge = new TestConsole(true, "delete data\n" + stack + "\n");
-        assertThat(run(purge, remove(stack, "--delete-data"))).as(purge.all()).isZero();
+        TestConsole purge = new TestConsole(true, "delete data\n" + back + "\n");
+        assertThat(run(purge, remove(back, "--delete-data"))).as(purge.all()).isZero();
         assertThat(purge.out()).contains("Deleted artifact bucket " + bucket + " (3 object versions and markers).",
                 "Deleted database snapshot " + finalSnapshot + ".",
                 "Deleted secret " + secrets.get("DatabaseAppUser") + " (MLflow's database login)");
@@ -196,7 +209,7 @@ class DeployCycleTest {
         secrets.values().forEach(arn -> assertThat(secretsManager.describeSecret(r -> r.secretId(arn)).deletedDate())
                 .as("scheduled for deletion, restorable for 7 days").isNotNull());
         TestConsole nothingLeft = new TestConsole();
-        assertThat(run(nothingLeft, remove(stack, "--delete-data", "--confirm-delete-data"))).isNotZero();
+        assertThat(run(nothingLeft, remove(back, "--delete-data", "--confirm-delete-data"))).isNotZero();
         assertThat(nothingLeft.err()).contains("no record of data it kept");
     }
 

@@ -77,5 +77,8 @@ class PlanTest {
         assertThat(Restore.compare("3.09.1", "3.10.0")).isNegative();
         // CloudFormation's DBCluster handler names the final snapshot <stack>-snapshot-<logical id>-<random>, lower case.
         assertThat(RetainedData.finalSnapshotPrefix("MlFlow-Prod")).isEqualTo("mlflow-prod-snapshot-databasecluster-");
+        // IdentifierFactory makes runs of hyphens one (aws-rds-cfn-common): stack names may hold them.
+        assertThat(RetainedData.finalSnapshotPrefix("mlflow-")).isEqualTo("mlflow-snapshot-databasecluster-");
+        assertThat(RetainedData.finalSnapshotPrefix("a--b")).isEqualTo("a-b-snapshot-databasecluster-");
     }
 }

@@ -56,11 +56,12 @@ final class ArtifactStore extends Construct {
         bucketName = Fn.conditionIf(props.makesBucket().getLogicalId(), bucket.getBucketName(),
                 props.existingBucket()).toString();
         bucketArn = Fn.join("", List.of("arn:", Aws.PARTITION, ":s3:::", bucketName));
-        // The TLS-only policy goes on whichever bucket is in use, and stays with it when the stack goes.
+        // The TLS-only policy belongs to the bucket made here and stays with it when the stack goes.
+        // A kept bucket brings its own: CloudFormation refuses a second AWS::S3::BucketPolicy on a
+        // bucket that has one (AlreadyExists), and a failed restore must not strip the kept one.
         CfnBucketPolicy policy = (CfnBucketPolicy) Objects.requireNonNull(bucket.getPolicy(), "bucket policy")
                 .getNode().getDefaultChild();
-        policy.addPropertyOverride("Bucket", bucketName);
-        policy.addPropertyOverride("PolicyDocument.Statement.0.Resource", List.of(bucketArn, bucketArn + "/*"));
+        policy.getCfnOptions().setCondition(props.makesBucket());
         policy.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
     }
 

@@ -55,9 +55,44 @@ public final class Synthesis {
                         .build()));
     }
 
-    /** Synthesizes the stacks the factories add to a fresh app; a stack's name is its template's name. */
+    /** Stack size of the thread that synthesizes: see {@link #run(Function[])}. */
+    private static final long SYNTH_STACK_BYTES = 512L * 1024 * 1024;
+
+    /**
+     * Synthesizes the stacks the factories add to a fresh app; a stack's name is its template's name.
+     *
+     * <p>On a thread of its own with a large stack: cdk-nag's checks call back from jsii's Node
+     * process into Java and back again, one nesting per construct visited, and on the default 1 MB
+     * thread stack the synthesis of this template sometimes ended in a StackOverflowError.
+     */
     @SafeVarargs
     static Synthesis run(Function<App, Stack>... stackFactories) {
+        java.util.concurrent.atomic.AtomicReference<Synthesis> result = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread thread = new Thread(null, () -> {
+            try {
+                result.set(synthesize(stackFactories));
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        }, "cdk-synth", SYNTH_STACK_BYTES);
+        thread.start();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while synthesizing", e);
+        }
+        if (failure.get() instanceof RuntimeException e) {
+            throw e;
+        }
+        if (failure.get() instanceof Error e) {
+            throw e;
+        }
+        return result.get();
+    }
+
+    private static Synthesis synthesize(Function<App, Stack>[] stackFactories) {
         Path outdir = temporaryDirectory();
         try {
             App app = new App(AppProps.builder()

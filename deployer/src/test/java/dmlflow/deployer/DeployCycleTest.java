@@ -213,6 +213,37 @@ class DeployCycleTest {
         assertThat(nothingLeft.err()).contains("no record of data it kept");
     }
 
+    @Test
+    @Timeout(180)
+    void freshStartsEmptyAndMovesTheKeptDatasRecordAsideWhereItCanStillBeDeleted() throws Exception {
+        String stack = "fresh-" + UUID.randomUUID().toString().substring(0, 8);
+        Path jar = Files.writeString(dir.resolve("fresh.jar"), "not really a jar " + stack);
+        CloudFormationClient cloudFormation = CloudFormationClient.create();
+        try (CustomResourceAnswerer answerer = new CustomResourceAnswerer(moto, stack, "HealthGate", "{\"MlflowVersion\":\"3.17.0\"}")) {
+            TestConsole first = new TestConsole();
+            assertThat(run(first, deploy(stack, jar, "--timeout-minutes", "2"))).as(first.all()).isZero();
+        }
+        String keptBucket = output(cloudFormation, stack, "ArtifactBucket");
+        TestConsole removal = new TestConsole();
+        assertThat(run(removal, remove(stack, "--yes"))).as(removal.all()).isZero();
+
+        TestConsole fresh = new TestConsole();
+        try (CustomResourceAnswerer answerer = new CustomResourceAnswerer(moto, stack, "HealthGate", "{\"MlflowVersion\":\"3.17.0\"}")) {
+            assertThat(run(fresh, deploy(stack, jar, "--fresh", "--timeout-minutes", "2"))).as(fresh.all()).isZero();
+        }
+        String archived = fresh.out().lines().filter(line -> line.contains("is now recorded as ")).findFirst().orElseThrow()
+                .replaceAll(".*is now recorded as (\\S+) .*", "$1");
+        assertThat(archived).startsWith(stack + "-removed-");
+        assertThat(output(cloudFormation, stack, "ArtifactBucket")).as("a new, empty bucket").isNotEqualTo(keptBucket);
+
+        TestConsole purge = new TestConsole();
+        assertThat(run(purge, remove(archived, "--delete-data", "--confirm-delete-data"))).as(purge.all()).isZero();
+        assertThat(purge.out()).contains("Deleted artifact bucket " + keptBucket);
+        S3Client s3 = S3Client.builder().forcePathStyle(true).build();
+        assertThat(s3.listBuckets().buckets()).noneMatch(b -> b.name().equals(keptBucket))
+                .anyMatch(b -> b.name().equals(output(cloudFormation, stack, "ArtifactBucket")));
+    }
+
     private static String[] remove(String stack, String... extra) {
         List<String> args = new ArrayList<>(List.of("remove", "--stack-name", stack, "--poll-seconds", "0.1",
                 "--bootstrap-template", ROOT.resolve("templates/bootstrap.yaml").toString()));

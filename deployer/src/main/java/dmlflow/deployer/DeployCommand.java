@@ -87,6 +87,8 @@ final class DeployCommand extends BaseCommand {
             if (!creating) {
                 ChangeSetPlanner.describe(plan).forEach(console::info);
             }
+            CostEstimate.reportOrWhyNot(effective(template, given, previous), inputs.pricesDirectory, aws.region().id())
+                    .forEach(console::info);
             String snapshot = effective(template, given, previous).getOrDefault(RetainedData.SNAPSHOT_PARAMETER, "");
             if (!confirm(plan, dataParameterChanges(given, previous, creating), snapshot)) {
                 planner.discard(plan);

@@ -13,6 +13,15 @@ final class PlanCommand extends BaseCommand {
     @Mixin
     StackInputs inputs = new StackInputs();
 
+    /** The region to price: --region, else the environment's, as the SDK would pick it (no profile read). */
+    private String region() {
+        if (options.region != null) {
+            return options.region;
+        }
+        String fromEnvironment = System.getenv("AWS_REGION") != null ? System.getenv("AWS_REGION") : System.getenv("AWS_DEFAULT_REGION");
+        return fromEnvironment != null ? fromEnvironment : System.getProperty("aws.region");
+    }
+
     @Override
     public Integer call() {
         options.validate();
@@ -39,6 +48,8 @@ final class PlanCommand extends BaseCommand {
         console.info("");
         console.info("A new stack would hold " + counts.values().stream().mapToInt(Integer::intValue).sum() + " resources:");
         counts.forEach((type, count) -> console.info(String.format("  %3d  %s", count, type)));
+        console.info("");
+        CostEstimate.reportOrWhyNot(effective, inputs.pricesDirectory, region()).forEach(console::info);
         return 0;
     }
 }

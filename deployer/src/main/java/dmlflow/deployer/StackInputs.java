@@ -30,6 +30,10 @@ final class StackInputs {
             description = "The assets-bucket template (default: ${DEFAULT-VALUE}).")
     Path bootstrapPath;
 
+    @Option(names = "--prices", defaultValue = "pricing", paramLabel = "DIR",
+            description = "Price files, one per region (REGION.json), for the cost estimate (default: ${DEFAULT-VALUE}).")
+    Path pricesDirectory;
+
     @Option(names = "--jar", defaultValue = "custom-resources/target/custom-resources.jar", paramLabel = "FILE",
             description = "The custom-resources jar (default: ${DEFAULT-VALUE}).")
     Path jar;

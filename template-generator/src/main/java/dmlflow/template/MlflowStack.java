@@ -46,7 +46,7 @@ public final class MlflowStack extends ReadableIdsStack {
                 p.maxTaskCount.getValueAsNumber(), p.cpuTargetPercent.getValueAsNumber(),
                 p.logRetentionDays.getValueAsNumber(), p.authMode.getValueAsString(),
                 p.defaultPermission.getValueAsString(), allowedHosts, p.idleTimeoutSeconds.getValueAsString(),
-                p.credentialsVersion.getValueAsString()));
+                p.credentialsVersion.getValueAsString(), p.capacityProvider.getValueAsString()));
 
         CustomResourceFunction.Code code = new CustomResourceFunction.Code(p.codeBucket.getValueAsString(),
                 p.codeKey.getValueAsString(), p.logRetentionDays.getValueAsNumber());

@@ -41,6 +41,7 @@ final class StackParameters {
     final CfnParameter authMode;
     final CfnParameter defaultPermission;
     final CfnParameter image;
+    final CfnParameter capacityProvider;
     final CfnParameter taskCpu;
     final CfnParameter taskMemory;
     final CfnParameter ephemeralStorage;
@@ -121,8 +122,12 @@ final class StackParameters {
                         + " stops the server, snapshots the database and migrates.",
                 "^[a-z0-9][a-z0-9._/:-]*[a-z0-9](:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$",
                 "must be an image reference with a tag or digest, e.g. " + DEFAULT_IMAGE);
-        taskCpu = allowed("TaskCpu", "Task CPU units", "1024", List.of("512", "1024", "2048", "4096"),
-                "Fargate CPU units of one task (1024 = 1 vCPU).");
+        capacityProvider = allowed("CapacityProvider", "Fargate capacity", "FARGATE", List.of("FARGATE", "FARGATE_SPOT"),
+                "FARGATE: on-demand. FARGATE_SPOT: about 70% cheaper, but AWS may stop a task with two minutes'"
+                        + " notice; the service starts another (a short outage with one task).");
+        taskCpu = allowed("TaskCpu", "Task CPU units", "512", List.of("512", "1024", "2048", "4096"),
+                "Fargate CPU units of one task (1024 = 1 vCPU). MLflow's server mostly waits on the database and S3;"
+                        + " autoscaling adds tasks at CpuTargetPercent.");
         taskCpu.setType("Number");
         taskMemory = number("TaskMemory", "Task memory (MiB)", 2048, 1024, 30720,
                 "Memory of one task in MiB, a multiple of 1024 that Fargate allows with TaskCpu"

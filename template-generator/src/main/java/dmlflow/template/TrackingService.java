@@ -15,6 +15,9 @@ import software.amazon.awscdk.services.ec2.Port;
 import software.amazon.awscdk.services.ec2.SecurityGroup;
 import software.amazon.awscdk.services.ec2.SecurityGroupProps;
 import software.amazon.awscdk.services.ecs.AwsLogDriverProps;
+import software.amazon.awscdk.services.ecs.CapacityProviderStrategy;
+import software.amazon.awscdk.services.ecs.CfnClusterCapacityProviderAssociations;
+import software.amazon.awscdk.services.ecs.CfnClusterCapacityProviderAssociationsProps;
 import software.amazon.awscdk.services.ecs.CfnService;
 import software.amazon.awscdk.services.ecs.CfnTaskDefinition;
 import software.amazon.awscdk.services.ecs.Cluster;
@@ -61,7 +64,7 @@ final class TrackingService extends Construct {
             ServerSecrets secrets, String image, Number cpu, Number memoryMiB, Number ephemeralStorageGiB,
             String workers, Number desiredCount, Number minCount, Number maxCount, Number cpuTargetPercent,
             Number logRetentionDays, String authMode, String defaultPermission, String allowedHosts,
-            String idleTimeoutSeconds, String credentialsVersion) {
+            String idleTimeoutSeconds, String credentialsVersion, String capacityProvider) {
         Props {
             Objects.requireNonNull(network, "network");
             Objects.requireNonNull(loadBalancer, "loadBalancer");
@@ -150,7 +153,20 @@ final class TrackingService extends Construct {
                 .minHealthyPercent(100)
                 .maxHealthyPercent(200)
                 .enableEcsManagedTags(true)
+                // FARGATE or FARGATE_SPOT: a capacity provider strategy either way, so that a change
+                // between them is an update of the service, not a replacement (ECS, since June 2025).
+                .capacityProviderStrategies(List.of(CapacityProviderStrategy.builder()
+                        .capacityProvider(props.capacityProvider()).weight(1).build()))
                 .build());
+        // The cluster's FARGATE and FARGATE_SPOT association: the service can only use a provider once
+        // it is associated (ECS UpdateService/CreateService), so it waits for it.
+        CfnClusterCapacityProviderAssociations providers = new CfnClusterCapacityProviderAssociations(this,
+                "CapacityProviders", CfnClusterCapacityProviderAssociationsProps.builder()
+                        .cluster(cluster.getClusterName())
+                        .capacityProviders(List.of("FARGATE", "FARGATE_SPOT"))
+                        .defaultCapacityProviderStrategy(List.of())
+                        .build());
+        service.getNode().addDependency(providers);
         service.attachToApplicationTargetGroup(props.loadBalancer().targetGroup());
         for (Construct listener : props.loadBalancer().listeners()) {
             service.getNode().addDependency(listener);

@@ -110,7 +110,8 @@ class ParametersTest {
         JsonNode allowed = rule.path("Assertions").get(0).path("Assert").path("Fn::Contains").get(0);
         List<String> values = new ArrayList<>();
         allowed.forEach(v -> values.add(v.asText()));
-        assertThat(values).contains(memory).doesNotContain("1024");
+        assertThat(values).contains(memory).containsExactlyElementsOf(
+                FargateSizes.MEMORY_BY_CPU.get(Integer.parseInt(cpu)).stream().map(String::valueOf).toList());
         assertThat(rule.path("Assertions").get(0).path("AssertDescription").asText()).contains("TaskMemory must be one of");
     }
 

@@ -90,6 +90,8 @@ class PipelineTest {
             Map.entry("AWS::EC2::VPCEndpoint", List.of("ec2:DeleteVpcEndpoints", "ec2:DescribeVpcEndpoints")),
             Map.entry("AWS::EC2::VPCGatewayAttachment", List.of("ec2:DetachInternetGateway")),
             Map.entry("AWS::ECS::Cluster", List.of("ecs:DeleteCluster", "ecs:DescribeClusters")),
+            Map.entry("AWS::ECS::ClusterCapacityProviderAssociations", List.of("ecs:PutClusterCapacityProviders",
+                    "ecs:DescribeClusters")),
             Map.entry("AWS::ECS::Service", List.of("ecs:DeleteService", "ecs:DescribeServices", "ecs:UpdateService")),
             Map.entry("AWS::ECS::TaskDefinition", List.of("ecs:DeregisterTaskDefinition", "ecs:DescribeTaskDefinition")),
             Map.entry("AWS::ElasticLoadBalancingV2::Listener", List.of("elasticloadbalancing:DeleteListener")),

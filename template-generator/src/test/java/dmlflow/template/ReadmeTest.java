@@ -19,6 +19,6 @@ class ReadmeTest {
         String table = ParameterTable.markdown(Templates.mlflow());
         Templates.mlflow().path("Parameters").fieldNames()
                 .forEachRemaining(name -> assertThat(table).contains("| `" + name + "` |"));
-        assertThat(table).contains("| `TaskCpu` | `1024` | 512, 1024, 2048, 4096 |", "*(set by deploy.sh)*");
+        assertThat(table).contains("| `TaskCpu` | `512` | 512, 1024, 2048, 4096 |", "*(set by deploy.sh)*");
     }
 }

@@ -74,7 +74,13 @@ public final class CostTable {
         out.add("|---|---:|---:|---:|---:|");
         List<String> items = new ArrayList<>();
         base.forEach(line -> items.add(line.item()));
-        lean.stream().map(CostEstimate.Line::item).filter(item -> !items.contains(item)).forEach(items::add);
+        String previous = null;
+        for (CostEstimate.Line line : lean) {
+            if (!items.contains(line.item())) {
+                items.add(previous == null ? 0 : items.indexOf(previous) + 1, line.item());
+            }
+            previous = line.item();
+        }
         for (String item : items) {
             out.add("| " + item + " | " + cell(base, item, true) + " | " + cell(base, item, false) + " | "
                     + cell(lean, item, true) + " | " + cell(lean, item, false) + " |");

@@ -46,7 +46,7 @@ class DeployCycleTest {
         List<String> args = new ArrayList<>(List.of("deploy", "--stack-name", stack, "--yes", "--verbose", "--poll-seconds", "0.1",
                 "--template", ROOT.resolve("deployer/src/test/resources/test-stack.yaml").toString(),
                 "--bootstrap-template", ROOT.resolve("templates/bootstrap.yaml").toString(),
-                "--jar", jar.toString()));
+                "--jar", jar.toString(), "--prices", ROOT.resolve("pricing").toString()));
         args.addAll(List.of(extra));
         return args.toArray(String[]::new);
     }
@@ -74,6 +74,7 @@ class DeployCycleTest {
         assertThat(first.out())
                 .contains("Deploying stack " + stack + " in account 123456789012, region eu-west-1")
                 .contains("uploaded custom-resources.jar to s3://")
+                .contains("Monthly estimate in eu-west-1 (prices of ")
                 .contains("CREATE_COMPLETE")
                 .contains("MLflow 3.17.0 is ready at http://")
                 .contains("export MLFLOW_TRACKING_URI=http://");

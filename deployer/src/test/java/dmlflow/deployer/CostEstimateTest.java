@@ -1,0 +1,96 @@
+package dmlflow.deployer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The estimate's arithmetic, pinned by hand from the price file, and README's table kept equal to it. */
+class CostEstimateTest {
+    private static final Path ROOT = Path.of(System.getProperty("dmlflow.root", "..")).toAbsolutePath().normalize();
+    private static final Path PRICES = ROOT.resolve("pricing");
+    private static final StackTemplate TEMPLATE = StackTemplate.load(ROOT.resolve("templates/mlflow.yaml"));
+
+    private static CostEstimate.Prices usEast1() {
+        return CostEstimate.Prices.load(PRICES, "us-east-1").orElseThrow();
+    }
+
+    private static Map<String, Double> idle(List<CostEstimate.Line> lines) {
+        Map<String, Double> byItem = new LinkedHashMap<>();
+        lines.forEach(line -> byItem.put(line.item(), Math.round(line.idle() * 100) / 100.0));
+        return byItem;
+    }
+
+    @Test
+    void theDefaultsIdleForNinetyFiveDollarsAtMost() {
+        List<CostEstimate.Line> lines = CostEstimate.lines(DeployCommand.effective(TEMPLATE, Map.of(), Map.of()), usEast1());
+        // 730 h × price, by hand: NAT 0.045; 3 addresses × 0.005; ALB 0.0225; 0.5 vCPU × 0.04048 + 2 GB ×
+        // 0.004445; 10 GiB over 20 × 0.000111; Aurora paused; 1 GB × 0.10; 4 × 0.40; 0.1 GB × (0.50 + 0.03).
+        assertThat(idle(lines)).containsExactly(Map.entry("NAT gateway", 32.85), Map.entry("Public IPv4 addresses", 10.95),
+                Map.entry("Load balancer", 16.43), Map.entry("Fargate", 21.26), Map.entry("Fargate storage", 0.81),
+                Map.entry("Aurora capacity", 0.0), Map.entry("Aurora storage", 0.10), Map.entry("Secrets Manager", 1.60),
+                Map.entry("CloudWatch Logs", 0.05));
+        assertThat(CostEstimate.idleTotal(lines)).isCloseTo(84.05, org.assertj.core.data.Offset.offset(0.01)).isLessThanOrEqualTo(95);
+        // Working: + 2 GB through the NAT, + 176 LCU-hours, + 176 ACU-hours, + 0.4 GB of logs.
+        assertThat(CostEstimate.workingTotal(lines) - CostEstimate.idleTotal(lines))
+                .isCloseTo(2 * 0.045 + 176 * 0.008 + 176 * 0.12 + 0.4 * 0.53, org.assertj.core.data.Offset.offset(0.001));
+    }
+
+    @Test
+    void spotAndASmallerTaskAreCountedAtTheirOwnPrices() {
+        Map<String, String> lean = DeployCommand.effective(TEMPLATE, CostTable.LEAN, Map.of());
+        List<CostEstimate.Line> lines = CostEstimate.lines(lean, usEast1());
+        assertThat(idle(lines)).containsEntry("Fargate Spot", Math.round((0.5 * 0.01275 + 1 * 0.0014) * 730 * 100) / 100.0)
+                .containsEntry("Fargate storage", 0.08).doesNotContainKey("Fargate");
+        Map<String, String> paused = new LinkedHashMap<>(lean);
+        paused.put("DatabaseMinCapacity", "0.5");
+        assertThat(idle(CostEstimate.lines(paused, usEast1()))).as("a database that never pauses")
+                .containsEntry("Aurora capacity", Math.round(0.5 * 730 * 0.12 * 100) / 100.0);
+        Map<String, String> natInstance = new LinkedHashMap<>(lean);
+        natInstance.put("NatMode", "instance");
+        assertThat(idle(CostEstimate.lines(natInstance, usEast1()))).containsEntry("NAT instance", 3.71)
+                .doesNotContainKey("NAT gateway");
+    }
+
+    @Test
+    void aRegionWithoutAPriceFileGetsNoGuess() {
+        assertThat(CostEstimate.reportOrWhyNot(Map.of(), PRICES, "ap-south-1")).singleElement().asString()
+                .startsWith("No cost estimate: there is no price file for ap-south-1");
+        assertThat(CostEstimate.reportOrWhyNot(Map.of(), PRICES, null)).singleElement().asString().contains("--region");
+        assertThat(CostEstimate.reportOrWhyNot(Map.of(), PRICES, "eu-west-1")).first().asString()
+                .startsWith("Monthly estimate in eu-west-1 (prices of ");
+    }
+
+    @Test
+    void everyPriceFileIsDatedSourcedAndComplete() throws Exception {
+        try (var files = Files.list(PRICES)) {
+            List<Path> all = files.filter(f -> f.toString().endsWith(".json")).toList();
+            assertThat(all).extracting(f -> f.getFileName().toString()).contains("us-east-1.json", "eu-west-1.json");
+            for (Path file : all) {
+                String region = file.getFileName().toString().replace(".json", "");
+                CostEstimate.Prices prices = CostEstimate.Prices.load(PRICES, region).orElseThrow();
+                assertThat(prices.region()).isEqualTo(region);
+                assertThat(prices.date()).matches("\\d{4}-\\d{2}-\\d{2}");
+                assertThat(prices.perUnit().keySet()).as(file.toString()).isEqualTo(usEast1().perUnit().keySet());
+                assertThat(Files.readString(file)).contains("\"sources\"", "https://aws.amazon.com/");
+            }
+        }
+    }
+
+    @Test
+    void readmesCostTableIsTheEstimatorsOwn() throws Exception {
+        Map<String, String> lean = new LinkedHashMap<>(DeployCommand.effective(TEMPLATE, CostTable.LEAN, Map.of()));
+        lean.put(StackInputs.CODE_BUCKET, "assets-bucket");
+        lean.put(StackInputs.CODE_KEY, "custom-resources/x.jar");
+        // The lean profile is made of the template's own parameters and values.
+        new ParameterValidator(TEMPLATE).checkEffective(lean);
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        String fresh = CostTable.render(TEMPLATE, PRICES);
+        assertThat(CostTable.replace(readme, fresh)).as("README's cost table; run scripts/update-cost-table.sh")
+                .isEqualTo(readme);
+    }
+}

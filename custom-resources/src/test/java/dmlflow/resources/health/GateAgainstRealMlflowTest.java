@@ -85,6 +85,12 @@ class GateAgainstRealMlflowTest {
             String runId = client(base, "log");
             assertThat(s3Keys(bucket)).as("the artifact went through the server to S3")
                     .anyMatch(key -> key.endsWith(runId + "/artifacts/model.txt"));
+            // An idle server holds no database connection, so Aurora can pause at 0 ACU: MLflow's pool
+            // is NullPool (MLFLOW_SQLALCHEMYSTORE_POOLCLASS, mlflow/store/db/utils.py) and its job
+            // runner, which polls the store every minute, is off. A minute of idling, while the load
+            // balancer's health checks (/health does not touch the store) go on.
+            assertThat(connectionsWhileIdling(base, settings.get("DMLFLOW_DB_USERNAME"), java.time.Duration.ofSeconds(65)))
+                    .as("connections MLflow's user held, sampled every 5 s of a minute's idling").containsOnly(0L);
             container.stopServer();
 
             TrackingContainer.Exit restart = container.migrate();
@@ -255,6 +261,25 @@ class GateAgainstRealMlflowTest {
                         + "`.alembic_version_auth")) {
             return rows.next() ? rows.getString(1) : "";
         }
+    }
+
+    /** The MLflow user's open connections, sampled every 5 s while only health checks arrive. */
+    private static List<Long> connectionsWhileIdling(URI base, String user, java.time.Duration idling) throws Exception {
+        List<Long> samples = new java.util.ArrayList<>();
+        java.time.Instant end = java.time.Instant.now().plus(idling);
+        while (java.time.Instant.now().isBefore(end)) {
+            assertThat(get(base, "/health").statusCode()).isEqualTo(200);
+            try (Connection admin = mariadb.admin();
+                    PreparedStatement count = admin.prepareStatement("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = ?")) {
+                count.setString(1, user);
+                try (ResultSet rows = count.executeQuery()) {
+                    rows.next();
+                    samples.add(rows.getLong(1));
+                }
+            }
+            Thread.sleep(5000);
+        }
+        return samples;
     }
 
     private static List<String> tables(String database) throws SQLException {

@@ -38,6 +38,8 @@ final class CostEstimate {
     static final int LOAD_BALANCER_ADDRESSES = 2;
     /** The NAT instance's root volume. */
     static final int NAT_INSTANCE_VOLUME_GB = 8;
+    /** The NAT instance's recover and reboot alarms. */
+    static final int NAT_INSTANCE_ALARMS = 2;
 
     record Prices(String region, String date, Path file, Map<String, Double> perUnit) {
         double get(String name) {
@@ -76,8 +78,10 @@ final class CostEstimate {
         List<Line> lines = new ArrayList<>();
         boolean natInstance = "instance".equals(parameters.getOrDefault("NatMode", "gateway"));
         if (natInstance) {
-            double instance = HOURS * prices.get("natInstanceHour") + NAT_INSTANCE_VOLUME_GB * prices.get("ebsGp3GbMonth");
-            lines.add(new Line("NAT instance", "t4g.nano, 730 h, 8 GB gp3", instance, instance));
+            double instance = HOURS * prices.get("natInstanceHour") + NAT_INSTANCE_VOLUME_GB * prices.get("ebsGp3GbMonth")
+                    + NAT_INSTANCE_ALARMS * prices.get("cloudwatchAlarmMonth");
+            lines.add(new Line("NAT instance", "t4g.nano, 730 h, 8 GB gp3, " + NAT_INSTANCE_ALARMS + " recovery alarms",
+                    instance, instance));
         } else {
             double gateway = HOURS * prices.get("natGatewayHour");
             lines.add(new Line("NAT gateway", "730 h; working: + " + fmt(WORKING_NAT_GB) + " GB processed",

@@ -23,6 +23,7 @@ public final class CostTable {
 
     private static Map<String, String> lean() {
         Map<String, String> lean = new LinkedHashMap<>();
+        lean.put("NatMode", "instance");
         lean.put("CapacityProvider", "FARGATE_SPOT");
         lean.put("TaskCpu", "512");
         lean.put("TaskMemory", "1024");

@@ -22,7 +22,8 @@ public final class MlflowStack extends ReadableIdsStack {
         getTemplateOptions().setMetadata(Map.of("AWS::CloudFormation::Interface", p.consoleInterface()));
         FargateSizes.addRules(this, p.taskCpu, p.taskMemory);
 
-        Network network = new Network(this, "Network", new Network.Props(p.vpcCidr.getValueAsString()));
+        Network network = new Network(this, "Network", new Network.Props(p.vpcCidr.getValueAsString(),
+                new Network.Nat(p.natGateway, p.natInstance, p.natInstanceImage.getValueAsString())));
         ArtifactStore artifacts = new ArtifactStore(this, "Artifacts", new ArtifactStore.Props(30,
                 p.existingBucket.getValueAsString(), p.makesBucket));
         Database database = new Database(this, "Database", new Database.Props(network,

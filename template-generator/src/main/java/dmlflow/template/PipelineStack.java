@@ -12,7 +12,9 @@ import software.amazon.awscdk.CfnParameter;
 import software.amazon.awscdk.CfnParameterProps;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.Fn;
+import software.amazon.awscdk.ArnComponents;
 import software.amazon.awscdk.RemovalPolicy;
+import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
 import software.amazon.awscdk.services.codebuild.CfnProject;
 import software.amazon.awscdk.services.codepipeline.CfnPipeline;
@@ -135,6 +137,13 @@ public final class PipelineStack extends ReadableIdsStack {
                 "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:ListRolePolicies",
                 "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:DetachRolePolicy", "iam:TagRole", "iam:UntagRole",
                 "iam:UpdateAssumeRolePolicy", "iam:CreateServiceLinkedRole"), List.of("*"));
+        // NatInstanceImage is an SSM-typed parameter: CloudFormation reads it with the caller's rights.
+        allow(deployRole, List.of("ssm:GetParameters"), List.of(Stack.of(this).formatArn(ArnComponents.builder()
+                .service("ssm").resource("parameter").resourceName("aws/service/ami-amazon-linux-latest/*")
+                .account("").build())));
+        SecurityReview.allowWildcards(deployRole, "AWS's public Amazon Linux image parameters: the NAT instance's"
+                + " image is one of them, chosen by the NatInstanceImage parameter.",
+                List.of("Resource::arn:<AWS::Partition>:ssm:<AWS::Region>::parameter/aws/service/ami-amazon-linux-latest/*"));
         SecurityReview.allowWildcards(deployRole, "CloudFormation creates and updates every resource of the MLflow stack"
                 + " with this role; their names are generated, so it is limited by service to what that stack uses"
                 + " (no IAM users, no policies outside its roles).", List.of("Resource::*", "Action::ec2:*",

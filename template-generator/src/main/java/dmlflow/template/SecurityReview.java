@@ -18,6 +18,12 @@ final class SecurityReview {
             Database database, ServerSecrets secrets, TrackingService service) {
         suppress(network.vpc(), "AwsSolutions-VPC7",
                 "Flow logs cost per GB and hold nothing MLflow needs; turn them on in the account if required.");
+        suppress(network.natInstance().instance(), "AwsSolutions-EC28",
+                "Detailed monitoring bills per metric; the status-check metrics the recovery alarms watch come"
+                        + " at basic monitoring's 1-minute resolution.");
+        suppress(network.natInstance().instance(), "AwsSolutions-EC29",
+                "A NAT instance holds no data; termination protection would stop the stack's own deletion. The"
+                        + " recovery and reboot alarms keep it running.");
         suppress(loadBalancer.albConstruct(), "AwsSolutions-ELB2",
                 "ALB access logs need a separate log bucket with an ELB-specific policy; the tracking server"
                         + " logs every request to CloudWatch already.");

@@ -34,6 +34,8 @@ final class StackParameters {
     private String currentGroup;
 
     final CfnParameter vpcCidr;
+    final CfnParameter natMode;
+    final CfnParameter natInstanceImage;
     final CfnParameter allowedCidr;
     final CfnParameter certificateArn;
     final CfnParameter domainName;
@@ -67,6 +69,8 @@ final class StackParameters {
     final CfnParameter existingAdminSecret;
     final CfnParameter existingFlaskKey;
 
+    final CfnCondition natGateway;
+    final CfnCondition natInstance;
     final CfnCondition hasCertificate;
     final CfnCondition hasDomainName;
     final CfnCondition basicAuth;
@@ -90,6 +94,19 @@ final class StackParameters {
                         + " on the internet; narrow it to your office or VPN range.",
                 "^" + IPV4 + "/([0-9]|[1-2][0-9]|3[0-2])$",
                 "must be an IPv4 CIDR block, e.g. 203.0.113.0/24");
+
+        natMode = allowed("NatMode", "Way out of the private subnets", "gateway", List.of("gateway", "instance"),
+                "gateway: a managed NAT gateway (~$33 a month before data). instance: a t4g.nano NAT instance"
+                        + " (~$4 a month), recovered or rebooted by CloudWatch alarms when its status checks fail; a"
+                        + " few minutes without a way out if it must be replaced.");
+        natInstanceImage = add("NatInstanceImage", "NAT instance image", CfnParameterProps.builder()
+                .type("AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>")
+                .defaultValue("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64")
+                .description("With NatMode instance: the SSM parameter naming its Amazon Linux 2023 arm64 image.")
+                .allowedPattern("^/[A-Za-z0-9_./-]+$")
+                .constraintDescription("must be the name of an SSM parameter holding an AMI id, e.g."
+                        + " /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64")
+                .build());
 
         group("Load balancer and TLS");
         certificateArn = string("CertificateArn", "ACM certificate ARN", "",
@@ -205,6 +222,8 @@ final class StackParameters {
         existingFlaskKey = secretArn("ExistingFlaskSecretKeyArn", "Kept Flask secret key",
                 "the key that signs sessions and CSRF tokens");
 
+        natGateway = condition("NatGateway", Fn.conditionEquals(natMode.getValueAsString(), "gateway"));
+        natInstance = condition("NatInstance", Fn.conditionEquals(natMode.getValueAsString(), "instance"));
         hasCertificate = condition("HasCertificate", Fn.conditionNot(Fn.conditionEquals(certificateArn.getValueAsString(), "")));
         hasDomainName = condition("HasDomainName", Fn.conditionNot(Fn.conditionEquals(domainName.getValueAsString(), "")));
         basicAuth = condition("BasicAuth", Fn.conditionEquals(authMode.getValueAsString(), "basic"));

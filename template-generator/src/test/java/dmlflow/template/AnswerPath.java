@@ -42,9 +42,18 @@ final class AnswerPath {
                         continue;
                     }
                     path.add(route.getKey());
-                    for (String nat : Templates.references(routeProperties.path("NatGatewayId"))) {
+                    // A NAT gateway or a NAT instance (NatMode; Fn::If names both, one exists), the
+                    // instance with its Elastic IP, and the subnet each sits in.
+                    List<String> nats = new ArrayList<>(Templates.references(routeProperties.path("NatGatewayId")));
+                    nats.addAll(Templates.references(routeProperties.path("InstanceId")));
+                    for (String nat : nats.stream().filter(resources::has).toList()) {
                         path.add(nat);
                         pending.addAll(Templates.references(resources.path(nat).path("Properties").path("SubnetId")));
+                        for (Map.Entry<String, JsonNode> address : ofType(resources, "AWS::EC2::EIP")) {
+                            if (Templates.references(address.getValue().path("Properties").path("InstanceId")).contains(nat)) {
+                                path.add(address.getKey());
+                            }
+                        }
                     }
                     for (String gateway : Templates.references(routeProperties.path("GatewayId"))) {
                         for (Map.Entry<String, JsonNode> attachment : ofType(resources, "AWS::EC2::VPCGatewayAttachment")) {
@@ -65,13 +74,18 @@ final class AnswerPath {
         return path;
     }
 
-    /** Everything a resource depends on, through DependsOn, Ref and Fn::GetAtt, transitively. */
+    /**
+     * Everything a resource depends on, through DependsOn, Ref and Fn::GetAtt, transitively. A Ref
+     * in Metadata counts too: CloudFormation orders by every reference in the resource (the
+     * conditional-dependency pattern relies on it).
+     */
     static Set<String> dependencies(JsonNode resources, String logicalId) {
         Set<String> found = new TreeSet<>();
         Deque<String> pending = new ArrayDeque<>(List.of(logicalId));
         while (!pending.isEmpty()) {
             JsonNode resource = resources.path(pending.pop());
             List<String> direct = new ArrayList<>(Templates.references(resource.path("Properties")));
+            direct.addAll(Templates.references(resource.path("Metadata")));
             resource.path("DependsOn").forEach(id -> direct.add(id.asText()));
             for (String id : direct) {
                 if (resources.has(id) && found.add(id)) {

@@ -73,8 +73,13 @@ class StackIntentTest {
         void onlyTheLoadBalancerListensToTheInternetAndOnlyFromAllowedCidr() {
             for (Map.Entry<String, JsonNode> group : ofType("AWS::EC2::SecurityGroup")) {
                 for (JsonNode rule : group.getValue().path("Properties").path("SecurityGroupIngress")) {
-                    assertThat(group.getKey()).isEqualTo("LoadBalancerSecurityGroup");
                     assertThat(rule.path("CidrIp").asText()).as("no literal open range").isNotEqualTo(OPEN_TO_THE_WORLD);
+                    if (group.getKey().equals("NetworkNatInstanceSecurityGroup")) {
+                        // The NAT instance takes in only what comes from inside the VPC.
+                        assertThat(rule.path("CidrIp").toString()).isEqualTo("{\"Fn::GetAtt\":[\"NetworkVpc\",\"CidrBlock\"]}");
+                    } else {
+                        assertThat(group.getKey()).isEqualTo("LoadBalancerSecurityGroup");
+                    }
                 }
             }
             assertThat(resource("LoadBalancerAlb").path("Properties").path("Scheme").asText()).isEqualTo("internet-facing");
@@ -88,7 +93,7 @@ class StackIntentTest {
                     sources.addAll(references(rule.path("CidrIp")));
                 }
             }
-            assertThat(sources).contains("AllowedCidr", "NetworkNatAddress");
+            assertThat(sources).contains("AllowedCidr", "NetworkNatAddress", "NetworkNatInstanceAddress");
             assertThat(resource("HealthGateHandlerFunction").path("Properties").path("VpcConfig").isObject()).isTrue();
         }
     }

@@ -1,0 +1,51 @@
+#!/bin/bash
+# dmlflow NAT instance (user data): forwards what the private subnets send to the internet, with
+# the instance's address as its source. The forwarding script runs at every boot (a systemd unit),
+# so a reboot or an automatic recovery comes back forwarding.
+set -euo pipefail
+
+cat > /usr/local/sbin/dmlflow-nat <<'SCRIPT'
+#!/bin/bash
+# Forwarding on, and masquerade out of the interface that holds the default route.
+set -euo pipefail
+if ! command -v nft > /dev/null; then
+    # Amazon Linux 2023 may come without nftables; its repositories are reachable once the
+    # instance has its address (the public one it boots with, then its Elastic IP).
+    until dnf -y -q install nftables; do sleep 10; done
+fi
+sysctl -q -w net.ipv4.ip_forward=1
+sysctl -q -w net.ipv4.conf.all.send_redirects=0
+uplink=$(ip -o -4 route show to default | awk '{print $5; exit}')
+if [ -z "$uplink" ]; then
+    echo "dmlflow-nat: no default route, nothing to masquerade through" >&2
+    exit 1
+fi
+nft delete table ip dmlflow_nat 2> /dev/null || true
+nft -f - <<RULES
+table ip dmlflow_nat {
+    chain postrouting {
+        type nat hook postrouting priority srcnat; policy accept;
+        oifname "$uplink" masquerade
+    }
+}
+RULES
+echo "dmlflow-nat: forwarding, masquerading out of $uplink"
+SCRIPT
+chmod 755 /usr/local/sbin/dmlflow-nat
+
+cat > /etc/systemd/system/dmlflow-nat.service <<'UNIT'
+[Unit]
+Description=dmlflow NAT: forwarding and masquerade for the private subnets
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/dmlflow-nat
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+systemctl daemon-reload
+systemctl enable --now dmlflow-nat.service

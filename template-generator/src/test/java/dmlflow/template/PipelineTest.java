@@ -158,6 +158,17 @@ class PipelineTest {
         assertThat(buildRole).contains("s3:GetObjectVersion", "s3:GetBucketAcl", "s3:GetBucketLocation");
     }
 
+    /** The build's own Maven is the one its checksum names (Maven Wrapper's distributionSha256Sum). */
+    @Test
+    void theMavenWrapperPinsTheDistributionItDownloads() throws Exception {
+        java.util.Properties wrapper = new java.util.Properties();
+        try (var in = Files.newInputStream(Templates.repositoryRoot().resolve(".mvn/wrapper/maven-wrapper.properties"))) {
+            wrapper.load(in);
+        }
+        assertThat(wrapper.getProperty("distributionUrl")).startsWith("https://repo.maven.apache.org/").endsWith("-bin.zip");
+        assertThat(wrapper.getProperty("distributionSha256Sum")).matches("[0-9a-f]{64}");
+    }
+
     /** A CODE_ZIP source archive may lose the executable bit: nothing the build runs may need it. */
     @Test
     void theBuildRunsNoScriptByItsExecutableBit() throws Exception {

@@ -95,7 +95,7 @@ final class CostEstimate {
                 balancer, balancer + WORKING_LCU * WORKING_HOURS * prices.get("loadBalancerLcuHour")));
 
         int tasks = integer(parameters, "MinTaskCount", 1);
-        double vcpu = integer(parameters, "TaskCpu", 1024) / 1024.0;
+        double vcpu = integer(parameters, "TaskCpu", 512) / 1024.0;
         double memoryGb = integer(parameters, "TaskMemory", 2048) / 1024.0;
         boolean spot = "FARGATE_SPOT".equals(parameters.getOrDefault("CapacityProvider", "FARGATE"));
         double perHour = vcpu * prices.get(spot ? "fargateSpotVcpuHour" : "fargateVcpuHour")

@@ -89,6 +89,7 @@ final class DeployCommand extends BaseCommand {
             }
             CostEstimate.reportOrWhyNot(effective(template, given, previous), inputs.pricesDirectory, aws.region().id())
                     .forEach(console::info);
+            outageNotes(plan).forEach(console::info);
             String snapshot = effective(template, given, previous).getOrDefault(RetainedData.SNAPSHOT_PARAMETER, "");
             if (!confirm(plan, dataParameterChanges(given, previous, creating), snapshot)) {
                 planner.discard(plan);
@@ -252,6 +253,21 @@ final class DeployCommand extends BaseCommand {
             }
         }
         return options.yes || console.confirm("Execute this change set? Type yes:", "yes", "pass --yes to execute it");
+    }
+
+    /**
+     * Replacements that interrupt the server without touching data. The NAT instance's image is an
+     * SSM-typed parameter that CloudFormation reads again on every update, so a new Amazon Linux
+     * image replaces the instance (ImageId is create-only): the private subnets lose their way out
+     * for a few minutes.
+     */
+    static List<String> outageNotes(ChangeSetPlanner.Plan plan) {
+        return plan.changes().stream()
+                .filter(change -> "NetworkNatInstanceInstance".equals(change.logicalResourceId())
+                        && ("True".equals(change.replacementAsString()) || "Conditional".equals(change.replacementAsString())))
+                .map(change -> "NOTE: the NAT instance is replaced (most likely a new Amazon Linux image): the tasks and the"
+                        + " database-setup and health-gate functions have no way out for a few minutes; the server keeps serving.")
+                .toList();
     }
 
     /** The values the stack would get: given, else previous (on update), else the template default. */

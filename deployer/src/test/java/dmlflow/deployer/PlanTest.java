@@ -81,4 +81,15 @@ class PlanTest {
         assertThat(RetainedData.finalSnapshotPrefix("mlflow-")).isEqualTo("mlflow-snapshot-databasecluster-");
         assertThat(RetainedData.finalSnapshotPrefix("a--b")).isEqualTo("a-b-snapshot-databasecluster-");
     }
+
+    @Test
+    void replacingTheNatInstanceIsSaidBeforeItHappens() {
+        ChangeSetPlanner.Plan plan = new ChangeSetPlanner.Plan("id", ChangeSetType.UPDATE, List.of(
+                change("NetworkNatInstanceInstance", "AWS::EC2::Instance", "Modify", "True"),
+                change("TrackingTask", "AWS::ECS::TaskDefinition", "Modify", "True")), false);
+        assertThat(DeployCommand.outageNotes(plan)).singleElement().asString().contains("NAT instance is replaced");
+        ChangeSetPlanner.Plan quiet = new ChangeSetPlanner.Plan("id", ChangeSetType.UPDATE, List.of(
+                change("NetworkNatInstanceInstance", "AWS::EC2::Instance", "Modify", "False")), false);
+        assertThat(DeployCommand.outageNotes(quiet)).isEmpty();
+    }
 }

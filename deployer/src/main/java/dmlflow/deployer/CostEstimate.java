@@ -155,13 +155,9 @@ final class CostEstimate {
         if (region == null) {
             return List.of("No cost estimate: give --region (or set AWS_REGION) to price the plan.");
         }
-        return load(directory, region).map(prices -> report(parameters, prices)).orElse(List.of("No cost estimate: there is no price file for "
+        return Prices.load(directory, region).map(prices -> report(parameters, prices)).orElse(List.of("No cost estimate: there is no price file for "
                 + region + " (" + directory.resolve(region + ".json") + "); copy one from " + directory
                 + " and fill in that region's prices from the AWS pricing pages."));
-    }
-
-    private static Optional<Prices> load(Path directory, String region) {
-        return Prices.load(directory, region);
     }
 
     static String money(double dollars) {

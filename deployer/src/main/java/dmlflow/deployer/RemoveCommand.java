@@ -183,7 +183,7 @@ final class RemoveCommand extends BaseCommand {
 
     private void deleteKept(RetainedData data, RetainedData.Kept kept) {
         if (kept.bucket() != null) {
-            if (data.objectCounts(kept.bucket()) == null) {
+            if (!data.bucketExists(kept.bucket())) {
                 console.info("Artifact bucket " + kept.bucket() + " is already gone.");
             } else {
                 long deleted = data.deleteBucket(kept.bucket());

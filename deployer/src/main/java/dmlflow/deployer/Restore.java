@@ -54,7 +54,7 @@ final class Restore {
                         + engineVersion + ")");
             });
         }
-        if (kept.bucket() == null || data.objectCounts(kept.bucket()) == null) {
+        if (kept.bucket() == null || !data.bucketExists(kept.bucket())) {
             missing.add("artifact bucket " + (kept.bucket() == null ? "(none recorded)" : kept.bucket() + " (gone)"));
         } else {
             parameters.put(RetainedData.BUCKET_PARAMETER, kept.bucket());

@@ -113,7 +113,7 @@ final class RetainedData {
     Kept inventory(String stack, Map<String, String> parameters, Kept earlier, boolean served, Instant now) {
         // What a failed creation made is gone again (RetainExceptOnCreate): only what exists is recorded.
         String bucket = given(parameters, BUCKET_PARAMETER).or(() -> physicalId(stack, BUCKET_RESOURCE))
-                .filter(name -> objectCounts(name) != null).orElse(null);
+                .filter(this::bucketExists).orElse(null);
         Map<String, String> secrets = new LinkedHashMap<>();
         SECRET_PARAMETERS.forEach((resource, parameter) -> given(parameters, parameter)
                 .or(() -> physicalId(stack, resource)).filter(this::secretUsable).ifPresent(arn -> secrets.put(resource, arn)));
@@ -194,6 +194,15 @@ final class RetainedData {
         record(assets, archived, kept);
         forget(assets, stack);
         return archived;
+    }
+
+    boolean bucketExists(String bucket) {
+        try {
+            aws.s3().headBucket(r -> r.bucket(bucket));
+            return true;
+        } catch (NoSuchBucketException e) {
+            return false;
+        }
     }
 
     /** Current objects and all versions (including delete markers) in the bucket; null when it is gone. */

@@ -29,8 +29,6 @@ import software.amazon.awscdk.services.rds.ParameterGroupProps;
 import software.amazon.awscdk.services.rds.ServerlessV2ClusterInstanceProps;
 import software.amazon.awscdk.services.secretsmanager.ISecret;
 import software.amazon.awscdk.services.secretsmanager.Secret;
-import software.amazon.awscdk.services.secretsmanager.SecretProps;
-import software.amazon.awscdk.services.secretsmanager.SecretStringGenerator;
 
 /**
  * Aurora MySQL 3 Serverless v2: MLflow's backend store (and basic-auth's user store), in the
@@ -87,15 +85,9 @@ final class Database extends Construct {
                 .parameters(parameters)
                 .build());
 
-        masterSecret = KeptSecrets.newOrKept(this, "MasterSecret", "DatabaseMasterSecret", SecretProps.builder()
-                .description("dmlflow: the Aurora master login (kept when the stack is removed)")
-                .generateSecretString(SecretStringGenerator.builder()
-                        .secretStringTemplate("{\"username\":\"" + MASTER_USERNAME + "\"}")
-                        .generateStringKey("password")
-                        .excludeCharacters(EXCLUDED_PASSWORD_CHARACTERS)
-                        .passwordLength(30)
-                        .build())
-                .build(), props.restore().masterSecret());
+        masterSecret = KeptSecrets.login(this, "MasterSecret", "DatabaseMasterSecret",
+                "dmlflow: the Aurora master login (kept when the stack is removed)", MASTER_USERNAME, 30,
+                props.restore().masterSecret());
         cluster = new DatabaseCluster(this, "Cluster", DatabaseClusterProps.builder()
                 .engine(engine)
                 .parameterGroup(parameterGroup)
@@ -131,15 +123,9 @@ final class Database extends Construct {
         cfnCluster.addPropertyOverride("BackupRetentionPeriod", props.backupRetentionDays());
         cfnCluster.addPropertyOverride("DeletionProtection", props.deletionProtection());
 
-        appUserSecret = KeptSecrets.newOrKept(this, "AppUser", "DatabaseAppUser", SecretProps.builder()
-                .description("dmlflow: the database user the MLflow tasks log in with (kept when the stack is removed)")
-                .generateSecretString(SecretStringGenerator.builder()
-                        .secretStringTemplate("{\"username\":\"" + APP_USERNAME + "\"}")
-                        .generateStringKey("password")
-                        .excludeCharacters(EXCLUDED_PASSWORD_CHARACTERS)
-                        .passwordLength(32)
-                        .build())
-                .build(), props.restore().userSecret());
+        appUserSecret = KeptSecrets.login(this, "AppUser", "DatabaseAppUser",
+                "dmlflow: the database user the MLflow tasks log in with (kept when the stack is removed)", APP_USERNAME, 32,
+                props.restore().userSecret());
     }
 
     /** Opens the MySQL port to a security-group holder; nothing else reaches the database. */

@@ -8,6 +8,7 @@ import software.amazon.awscdk.RemovalPolicy;
 import software.amazon.awscdk.services.secretsmanager.ISecret;
 import software.amazon.awscdk.services.secretsmanager.Secret;
 import software.amazon.awscdk.services.secretsmanager.SecretProps;
+import software.amazon.awscdk.services.secretsmanager.SecretStringGenerator;
 
 /**
  * The stack's secrets outlive it, so that a removed server comes back with the same logins: each
@@ -24,6 +25,20 @@ final class KeptSecrets {
     }
 
     private KeptSecrets() {
+    }
+
+    /** A login: {"username": USERNAME, "password": a generated one of LENGTH characters}. */
+    static Made login(Construct scope, String id, String logicalId, String description, String username, int length,
+            Choice choice) {
+        return newOrKept(scope, id, logicalId, SecretProps.builder()
+                .description(description)
+                .generateSecretString(SecretStringGenerator.builder()
+                        .secretStringTemplate("{\"username\":\"" + username + "\"}")
+                        .generateStringKey("password")
+                        .excludeCharacters(Database.EXCLUDED_PASSWORD_CHARACTERS)
+                        .passwordLength(length)
+                        .build())
+                .build(), choice);
     }
 
     static Made newOrKept(Construct scope, String id, String logicalId, SecretProps props, Choice choice) {

@@ -1,9 +1,5 @@
 package dmlflow.template;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Objects;
 import software.constructs.Construct;
@@ -105,14 +101,7 @@ final class NatInstance extends Construct {
     }
 
     static String userData() {
-        try (InputStream in = NatInstance.class.getResourceAsStream(USER_DATA)) {
-            if (in == null) {
-                throw new IllegalStateException("NAT instance user data missing from the classpath: " + USER_DATA);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + USER_DATA, e);
-        }
+        return StartScript.read(USER_DATA);
     }
 
     CfnInstance instance() {

@@ -28,16 +28,9 @@ final class ServerSecrets extends Construct {
 
     ServerSecrets(Construct scope, String id, Props props) {
         super(scope, id);
-        adminPassword = KeptSecrets.newOrKept(this, "AdminPassword", "ServerSecretsAdminPassword", SecretProps.builder()
-                .description("dmlflow: MLflow basic-auth admin login (set once, when the user store is"
-                        + " first created; change it later through MLflow)")
-                .generateSecretString(SecretStringGenerator.builder()
-                        .secretStringTemplate("{\"username\":\"" + ADMIN_USERNAME + "\"}")
-                        .generateStringKey("password")
-                        .excludeCharacters(Database.EXCLUDED_PASSWORD_CHARACTERS)
-                        .passwordLength(24)
-                        .build())
-                .build(), props.adminPassword());
+        adminPassword = KeptSecrets.login(this, "AdminPassword", "ServerSecretsAdminPassword",
+                "dmlflow: MLflow basic-auth admin login (set once, when the user store is first created; change it"
+                        + " later through MLflow)", ADMIN_USERNAME, 24, props.adminPassword());
         flaskSecretKey = KeptSecrets.newOrKept(this, "FlaskSecretKey", "ServerSecretsFlaskSecretKey", SecretProps.builder()
                 .description("dmlflow: Flask secret key shared by all MLflow tasks")
                 .generateSecretString(SecretStringGenerator.builder()

@@ -13,13 +13,18 @@ final class StartScript {
     }
 
     static String text() {
-        try (InputStream in = StartScript.class.getResourceAsStream(RESOURCE)) {
+        return read(RESOURCE);
+    }
+
+    /** A script kept beside the template's classes (the start script, the NAT instance's user data). */
+    static String read(String resource) {
+        try (InputStream in = StartScript.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("start script missing from the classpath: " + RESOURCE);
+                throw new IllegalStateException("script missing from the classpath: " + resource);
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the start script " + RESOURCE, e);
+            throw new UncheckedIOException("cannot read the script " + resource, e);
         }
     }
 }

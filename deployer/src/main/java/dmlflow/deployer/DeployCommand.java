@@ -51,13 +51,13 @@ final class DeployCommand extends BaseCommand {
             announce(aws, "Deploying");
             StackState state = StackState.describe(aws.cloudFormation(), options.stackName);
             refuseWhenBusy(state);
-            AssetStore assets = AssetStore.ensure(aws, inputs.bootstrapPath, watcher(aws), console);
             if (state.deadOnArrival()) {
-                state = deleteFailedStack(aws, assets, state);
+                state = deleteFailedStack(aws, state);
             }
             boolean creating = state.neverDeployed();
             Map<String, String> previous = creating ? Map.of() : state.parameters();
 
+            AssetStore assets = AssetStore.ensure(aws, inputs.bootstrapPath, watcher(aws), console);
             Map<String, String> given = new LinkedHashMap<>(input.parameters());
             RetainedData.Kept restoring = null;
             if (restoreFrom != null) {
@@ -115,7 +115,7 @@ final class DeployCommand extends BaseCommand {
         }
     }
 
-    private StackState deleteFailedStack(AwsSession aws, AssetStore assets, StackState state) {
+    private StackState deleteFailedStack(AwsSession aws, StackState state) {
         String question = "Stack " + state.name() + " is " + state.status() + " (its first creation failed) and can"
                 + " only be deleted. Delete it and create it again? Type yes:";
         if (!options.yes && !console.confirm(question, "yes", "pass --yes to delete and recreate it")) {
@@ -126,7 +126,7 @@ final class DeployCommand extends BaseCommand {
         if (!deleted.succeeded()) {
             throw DeployerException.failed("could not delete the failed stack: " + deleted.rootCause());
         }
-        recordFailedStacksSnapshots(aws, assets, cluster);
+        recordFailedStacksSnapshots(aws, cluster);
         return StackState.describe(aws.cloudFormation(), state.name());
     }
 
@@ -216,10 +216,12 @@ final class DeployCommand extends BaseCommand {
      * record exists for this name, it lists that snapshot for --delete-data, but never as the one a
      * restore starts from.
      */
-    private void recordFailedStacksSnapshots(AwsSession aws, AssetStore assets, String cluster) {
+    private void recordFailedStacksSnapshots(AwsSession aws, String cluster) {
         if (cluster == null) {
             return;
         }
+        // Only on this rare path, after the failed stack is gone (the question comes first).
+        AssetStore assets = AssetStore.ensure(aws, inputs.bootstrapPath, watcher(aws), console);
         RetainedData data = new RetainedData(aws);
         RetainedData.Kept kept = data.recorded(assets, options.stackName);
         List<String> found = data.finalSnapshots(options.stackName, cluster);

@@ -15,6 +15,7 @@ import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.sts.StsClient;
 
 /**
@@ -40,6 +41,7 @@ public final class AwsSession implements AutoCloseable {
     private StsClient sts;
     private RdsClient rds;
     private SecretsManagerClient secretsManager;
+    private SsmClient ssm;
 
     AwsSession(CommonOptions options) {
         this(options, Console.system());
@@ -135,9 +137,17 @@ public final class AwsSession implements AutoCloseable {
         return secretsManager;
     }
 
+    public synchronized SsmClient ssm() {
+        if (ssm == null) {
+            ssm = SsmClient.builder().region(region).credentialsProvider(credentials).httpClient(http)
+                    .overrideConfiguration(overrides()).build();
+        }
+        return ssm;
+    }
+
     @Override
     public void close() {
-        for (SdkAutoCloseable client : new SdkAutoCloseable[] {cloudFormation, s3, sts, rds, secretsManager}) {
+        for (SdkAutoCloseable client : new SdkAutoCloseable[] {cloudFormation, s3, sts, rds, secretsManager, ssm}) {
             if (client != null) {
                 client.close();
             }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -69,6 +70,14 @@ final class DeployCommand extends BaseCommand {
             if (takesCode) {
                 given.put(CODE_BUCKET, assets.bucket());
                 given.put(CODE_KEY, assets.upload(inputs.jar, "custom-resources", "jar", console));
+            }
+            Optional<String> imageSource = NatImage.toPin(template, given, effective(template, given, previous), previous,
+                    creating);
+            if (imageSource.isPresent()) {
+                String image = NatImage.read(aws.ssm(), imageSource.get());
+                given.put(NatImage.PARAMETER, image);
+                console.info("NAT instance image: " + image + " (the newest in " + imageSource.get() + "), kept in "
+                        + NatImage.PARAMETER + " until you give another.");
             }
             validator.checkEffective(effective(template, given, previous));
             String templateUrl = assets.url(assets.upload(template.path(), "templates", "yaml", console));
@@ -257,16 +266,15 @@ final class DeployCommand extends BaseCommand {
     }
 
     /**
-     * Replacements that interrupt the server without touching data. The NAT instance's image is an
-     * SSM-typed parameter that CloudFormation reads again on every update, so a new Amazon Linux
-     * image replaces the instance (ImageId is create-only): the private subnets lose their way out
-     * for a few minutes.
+     * Replacements that interrupt the server without touching data: a new NAT instance (another
+     * NatInstanceImageId, or another create-only property) leaves the private subnets without a way
+     * out for a few minutes.
      */
     static List<String> outageNotes(ChangeSetPlanner.Plan plan) {
         return plan.changes().stream()
                 .filter(change -> "NetworkNatInstanceInstance".equals(change.logicalResourceId())
                         && ("True".equals(change.replacementAsString()) || "Conditional".equals(change.replacementAsString())))
-                .map(change -> "NOTE: the NAT instance is replaced (most likely a new Amazon Linux image): the tasks and the"
+                .map(change -> "NOTE: the NAT instance is replaced: the tasks and the"
                         + " database-setup and health-gate functions have no way out for a few minutes; the server keeps serving.")
                 .toList();
     }

@@ -63,6 +63,10 @@ final class StackTemplate {
         return root.path("Conditions");
     }
 
+    JsonNode resources() {
+        return root.path("Resources");
+    }
+
     /** Resource types and counts of what a stack with these values would hold (conditions applied). */
     Map<String, Integer> resourceCounts(Map<String, String> values) {
         Intrinsics intrinsics = new Intrinsics(values, conditions());

@@ -19,6 +19,7 @@ import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.rds.model.DBClusterSnapshot;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
@@ -67,7 +68,7 @@ class DeployCycleTest {
         // 1. Create: the bootstrap stack, both uploads, a CREATE change set, the custom resource answered.
         TestConsole first = new TestConsole();
         try (CustomResourceAnswerer answerer = new CustomResourceAnswerer(moto, stack, "HealthGate", "{\"MlflowVersion\":\"3.17.0\"}")) {
-            assertThat(run(first, deploy(stack, jar, "-p", "Greeting=hello", "--timeout-minutes", "2")))
+            assertThat(run(first, deploy(stack, jar, "-p", "Greeting=hello", "-p", "NatMode=instance", "--timeout-minutes", "2")))
                     .as("%s%nanswerer's last error: %s", first.all(), answerer.lastError()).isZero();
             assertThat(answerer.answered()).as(first.all()).isPositive();
         }
@@ -83,11 +84,18 @@ class DeployCycleTest {
                 .stackStatusAsString()).isEqualTo("CREATE_COMPLETE");
         assertThat(status(cloudFormation, stack)).as("the stack itself, not the summary line").isEqualTo("CREATE_COMPLETE");
         String bucket = output(cloudFormation, stack, "ArtifactBucket");
+        // The NAT instance's image is read once, as the instance is made, and pinned in the stack.
+        String newestImage = SsmClient.create().getParameter(r -> r.name(
+                "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64")).parameter().value();
+        assertThat(first.out()).contains("NAT instance image: " + newestImage);
+        assertThat(parameters(cloudFormation, stack).get(NatImage.PARAMETER)).isEqualTo(newestImage);
 
         // 2. Update one parameter; the others keep their values. On a terminal, progress is one live line.
         TestConsole second = new TestConsole(true, "");
         assertThat(run(second, deploy(stack, jar, "-p", "Greeting=hi"))).as(second.all()).isZero();
-        assertThat(second.out()).contains("Changes to stack " + stack, "already uploaded", "is UPDATE_COMPLETE.");
+        assertThat(second.out()).contains("Changes to stack " + stack, "already uploaded", "is UPDATE_COMPLETE.")
+                .as("an update keeps the pinned image").doesNotContain("NAT instance image:");
+        assertThat(parameters(cloudFormation, stack).get(NatImage.PARAMETER)).isEqualTo(newestImage);
         assertThat(second.out()).as("no event lines on a terminal, only the live line").doesNotContain("UPDATE_IN_PROGRESS   ");
         assertThat(status(cloudFormation, stack)).isEqualTo("UPDATE_COMPLETE");
         var parameters = cloudFormation.describeStacks(r -> r.stackName(stack)).stacks().get(0).parameters();

@@ -23,7 +23,9 @@ public final class MlflowStack extends ReadableIdsStack {
         FargateSizes.addRules(this, p.taskCpu, p.taskMemory);
 
         Network network = new Network(this, "Network", new Network.Props(p.vpcCidr.getValueAsString(),
-                new Network.Nat(p.natGateway, p.natInstance, p.natInstanceImage.getValueAsString())));
+                new Network.Nat(p.natGateway, p.natInstance,
+                        Fn.conditionIf(p.natInstanceImageGiven.getLogicalId(), p.natInstanceImageId.getValueAsString(),
+                                NatInstance.LATEST_IMAGE_REFERENCE).toString())));
         ArtifactStore artifacts = new ArtifactStore(this, "Artifacts", new ArtifactStore.Props(30,
                 p.existingBucket.getValueAsString(), p.makesBucket));
         Database database = new Database(this, "Database", new Database.Props(network,

@@ -1,10 +1,13 @@
 package dmlflow.template;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import software.constructs.Construct;
 import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.CfnCondition;
+import software.amazon.awscdk.CfnCreationPolicy;
+import software.amazon.awscdk.CfnResourceSignal;
 import software.amazon.awscdk.CfnResource;
 import software.amazon.awscdk.CfnTag;
 import software.amazon.awscdk.Fn;
@@ -17,16 +20,34 @@ import software.amazon.awscdk.services.ec2.CfnSecurityGroup;
 /**
  * The lean way out of the private subnets (NatMode instance): a t4g.nano in a public subnet with
  * its own Elastic IP, source/destination check off, forwarding and masquerading (nat-instance.sh).
- * CloudWatch alarms recover it (StatusCheckFailed_System: same instance, address and disk on new
+ * At boot it signals CloudFormation only once it forwards (a creation policy), so the routes never
+ * switch to an instance that drops traffic. CloudWatch alarms recover it (StatusCheckFailed_System: same instance, address and disk on new
  * hardware) or reboot it (StatusCheckFailed_Instance); the forwarding comes back at every boot.
  * It runs no AWS calls, so it has no role.
  */
 final class NatInstance extends Construct {
     static final String USER_DATA = "/dmlflow/template/nat-instance.sh";
     static final String INSTANCE_TYPE = "t4g.nano";
+    /** The public SSM parameter naming the newest Amazon Linux 2023 arm64 image. */
+    static final String LATEST_IMAGE = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64";
+    /**
+     * Read when the instance is made, and not again while the reference's text stays the same:
+     * "During stack updates, CloudFormation doesn't retrieve the value of the dynamic reference
+     * unless a change is made to the dynamic reference itself" (AWS knowledge center,
+     * cloudformation-stack-update-secrets). ./deploy.sh pins the id in NatInstanceImageId anyway.
+     */
+    static final String LATEST_IMAGE_REFERENCE = "{{resolve:ssm:" + LATEST_IMAGE + "}}";
+    /** How long the instance has to install, forward and signal before its creation fails. */
+    static final String SIGNAL_TIMEOUT = "PT15M";
 
-    record Props(String vpcId, String vpcCidr, String subnetId, String image, CfnCondition condition) {
+    /**
+     * @param internetPath what the public subnet needs to reach the internet (its default route and
+     *     route-table association): the instance installs packages and signals CloudFormation at boot
+     */
+    record Props(String vpcId, String vpcCidr, String subnetId, List<CfnResource> internetPath, String image,
+            CfnCondition condition) {
         Props {
+            internetPath = List.copyOf(internetPath);
             Objects.requireNonNull(vpcId, "vpcId");
             Objects.requireNonNull(vpcCidr, "vpcCidr");
             Objects.requireNonNull(subnetId, "subnetId");
@@ -70,9 +91,15 @@ final class NatInstance extends Construct {
                         .launchTemplateId(template.getRef())
                         .version(template.getAttrLatestVersionNumber())
                         .build())
-                .userData(Fn.base64(userData()))
                 .tags(List.of(CfnTag.builder().key("Name").value(Fn.join("-", List.of(Aws.STACK_NAME, "nat"))).build()))
                 .build();
+        // The routes to the instance wait for its address, and the address for the instance's signal:
+        // nothing is sent its way before it forwards.
+        instance.setUserData(Fn.base64(Fn.sub(userData(), Map.of("NatResource", instance.getLogicalId()))));
+        instance.getCfnOptions().setCreationPolicy(CfnCreationPolicy.builder()
+                .resourceSignal(CfnResourceSignal.builder().count(1).timeout(SIGNAL_TIMEOUT).build())
+                .build());
+        props.internetPath().forEach(instance::addDependency);
         address = CfnEIP.Builder.create(this, "Address").domain("vpc").instanceId(instance.getRef()).build();
         CfnAlarm recover = alarm("Recover", "StatusCheckFailed_System", "recover",
                 "The NAT instance's hardware failed its status check: EC2 moves it to new hardware (same id,"

@@ -7,6 +7,7 @@ import software.constructs.Construct;
 import software.constructs.IDependable;
 import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.CfnCondition;
+import software.amazon.awscdk.CfnResource;
 import software.amazon.awscdk.Fn;
 import software.amazon.awscdk.services.ec2.CfnEIP;
 import software.amazon.awscdk.services.ec2.CfnNatGateway;
@@ -88,7 +89,9 @@ final class Network extends Construct {
         gateway.getCfnOptions().setCondition(nat.gateway());
         natAddress.getCfnOptions().setCondition(nat.gateway());
         natInstance = new NatInstance(this, "NatInstance", new NatInstance.Props(vpc.getVpcId(), vpc.getVpcCidrBlock(),
-                natSubnet.getSubnetId(), nat.instanceImage(), nat.instance()));
+                natSubnet.getSubnetId(), List.of((CfnResource) natSubnet.getNode().findChild("DefaultRoute"),
+                        (CfnResource) natSubnet.getNode().findChild("RouteTableAssociation")),
+                nat.instanceImage(), nat.instance()));
         for (ISubnet subnet : vpc.getPrivateSubnets()) {
             CfnRoute route = (CfnRoute) subnet.getNode().findChild("DefaultRoute");
             route.addPropertyOverride("NatGatewayId", Fn.conditionIf(nat.gateway().getLogicalId(), gateway.getRef(), Aws.NO_VALUE));

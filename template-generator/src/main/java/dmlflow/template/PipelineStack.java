@@ -137,12 +137,13 @@ public final class PipelineStack extends ReadableIdsStack {
                 "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:ListRolePolicies",
                 "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:DetachRolePolicy", "iam:TagRole", "iam:UntagRole",
                 "iam:UpdateAssumeRolePolicy", "iam:CreateServiceLinkedRole"), List.of("*"));
-        // NatInstanceImage is an SSM-typed parameter: CloudFormation reads it with the caller's rights.
+        // With NatInstanceImageId empty, the NAT instance's image is an SSM dynamic reference, which
+        // CloudFormation reads with the caller's rights.
         allow(deployRole, List.of("ssm:GetParameters"), List.of(Stack.of(this).formatArn(ArnComponents.builder()
                 .service("ssm").resource("parameter").resourceName("aws/service/ami-amazon-linux-latest/*")
                 .account("").build())));
         SecurityReview.allowWildcards(deployRole, "AWS's public Amazon Linux image parameters: the NAT instance's"
-                + " image is one of them, chosen by the NatInstanceImage parameter.",
+                + " image is read from one of them when NatInstanceImageId is empty.",
                 List.of("Resource::arn:<AWS::Partition>:ssm:<AWS::Region>::parameter/aws/service/ami-amazon-linux-latest/*"));
         SecurityReview.allowWildcards(deployRole, "CloudFormation creates and updates every resource of the MLflow stack"
                 + " with this role; their names are generated, so it is limited by service to what that stack uses"

@@ -35,7 +35,7 @@ final class StackParameters {
 
     final CfnParameter vpcCidr;
     final CfnParameter natMode;
-    final CfnParameter natInstanceImage;
+    final CfnParameter natInstanceImageId;
     final CfnParameter allowedCidr;
     final CfnParameter certificateArn;
     final CfnParameter domainName;
@@ -71,6 +71,7 @@ final class StackParameters {
 
     final CfnCondition natGateway;
     final CfnCondition natInstance;
+    final CfnCondition natInstanceImageGiven;
     final CfnCondition hasCertificate;
     final CfnCondition hasDomainName;
     final CfnCondition basicAuth;
@@ -99,14 +100,12 @@ final class StackParameters {
                 "gateway: a managed NAT gateway (~$33 a month before data). instance: a t4g.nano NAT instance"
                         + " (~$4 a month), recovered or rebooted by CloudWatch alarms when its status checks fail; a"
                         + " few minutes without a way out if it must be replaced.");
-        natInstanceImage = add("NatInstanceImage", "NAT instance image", CfnParameterProps.builder()
-                .type("AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>")
-                .defaultValue("/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64")
-                .description("With NatMode instance: the SSM parameter naming its Amazon Linux 2023 arm64 image.")
-                .allowedPattern("^/[A-Za-z0-9_./-]+$")
-                .constraintDescription("must be the name of an SSM parameter holding an AMI id, e.g."
-                        + " /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64")
-                .build());
+        natInstanceImageId = string("NatInstanceImageId", "NAT instance image", "",
+                "With NatMode instance: the Amazon Linux 2023 arm64 AMI it runs. Empty: the newest, read once"
+                        + " from SSM (" + NatInstance.LATEST_IMAGE + ") when the instance is made; ./deploy.sh"
+                        + " fills it in, so an update never replaces the instance for a newer image.",
+                "^(ami-([0-9a-f]{8}|[0-9a-f]{17}))?$",
+                "must be empty or an AMI id, e.g. ami-0123456789abcdef0");
 
         group("Load balancer and TLS");
         certificateArn = string("CertificateArn", "ACM certificate ARN", "",
@@ -224,6 +223,7 @@ final class StackParameters {
 
         natGateway = condition("NatGateway", Fn.conditionEquals(natMode.getValueAsString(), "gateway"));
         natInstance = condition("NatInstance", Fn.conditionEquals(natMode.getValueAsString(), "instance"));
+        natInstanceImageGiven = condition("NatInstanceImageGiven", Fn.conditionNot(empty(natInstanceImageId)));
         hasCertificate = condition("HasCertificate", Fn.conditionNot(Fn.conditionEquals(certificateArn.getValueAsString(), "")));
         hasDomainName = condition("HasDomainName", Fn.conditionNot(Fn.conditionEquals(domainName.getValueAsString(), "")));
         basicAuth = condition("BasicAuth", Fn.conditionEquals(authMode.getValueAsString(), "basic"));

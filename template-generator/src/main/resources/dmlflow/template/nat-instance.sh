@@ -1,7 +1,10 @@
 #!/bin/bash
 # dmlflow NAT instance (user data): forwards what the private subnets send to the internet, with
 # the instance's address as its source. The forwarding script runs at every boot (a systemd unit),
-# so a reboot or an automatic recovery comes back forwarding.
+# so a reboot or an automatic recovery comes back forwarding. Once it forwards, the instance signals
+# CloudFormation (its creation policy), which only then gives it its address and the private routes.
+# This text goes through Fn::Sub: CloudFormation fills in the stack name, region and this resource's
+# logical id below, so the shell code here writes $name, never a dollar and a brace.
 set -euo pipefail
 
 cat > /usr/local/sbin/dmlflow-nat <<'SCRIPT'
@@ -43,9 +46,29 @@ Wants=network-online.target
 Type=oneshot
 RemainAfterExit=yes
 ExecStart=/usr/local/sbin/dmlflow-nat
+Restart=on-failure
+RestartSec=10
 
 [Install]
 WantedBy=multi-user.target
 UNIT
 systemctl daemon-reload
-systemctl enable --now dmlflow-nat.service
+status=0
+systemctl enable --now dmlflow-nat.service || status=$?
+if [ "$status" = 0 ]; then
+    # Forwarding on and the masquerade rule loaded, or the signal says failure.
+    { [ "$(sysctl -n net.ipv4.ip_forward)" = 1 ] && nft list table ip dmlflow_nat > /dev/null; } || status=1
+fi
+
+# cfn-signal needs no credentials: CloudFormation checks that the instance belongs to the stack
+# (cfn-signal reference). Amazon Linux 2023 may come without the helper scripts.
+until [ -x /opt/aws/bin/cfn-signal ] || dnf -y -q install aws-cfn-bootstrap; do sleep 10; done
+for attempt in 1 2 3 4 5 6 7 8 9 10; do
+    if /opt/aws/bin/cfn-signal --exit-code "$status" --stack '${AWS::StackName}' \
+            --resource '${NatResource}' --region '${AWS::Region}'; then
+        break
+    fi
+    echo "dmlflow-nat: signal attempt $attempt failed, trying again" >&2
+    sleep 10
+done
+exit "$status"

@@ -33,8 +33,8 @@ class NatInstanceScriptTest {
 
     static String forwardingScript() {
         String userData = Templates.resource("NetworkNatInstanceInstance").path("Properties").path("UserData")
-                .path("Fn::Base64").asText();
-        assertThat(userData).as("the user data is a literal script").startsWith("#!/bin/bash");
+                .path("Fn::Base64").path("Fn::Sub").path(0).asText();
+        assertThat(userData).as("the user data is a script, given to Fn::Sub").startsWith("#!/bin/bash");
         int start = userData.indexOf("<<'SCRIPT'\n") + "<<'SCRIPT'\n".length();
         int end = userData.indexOf("\nSCRIPT\n", start);
         return userData.substring(start, end + 1);
@@ -95,6 +95,29 @@ class NatInstanceScriptTest {
         // At every boot it runs again: a second run leaves one rule set, not two.
         run(true, "ip", "netns", "exec", natNs, "bash", script.toString());
         assertThat(run(true, "ip", "netns", "exec", natNs, "nft", "list", "ruleset").split("masquerade", -1)).hasSize(2);
+    }
+
+    /**
+     * The instance tells CloudFormation it forwards before anything is routed its way: a creation
+     * policy holds its address (and so the private routes) until the user data's cfn-signal, which
+     * names this stack, region and resource, and which comes after the checks of forwarding.
+     */
+    @Test
+    void theInstanceSignalsOnlyOnceItForwardsAndTheRoutesWaitForIt() {
+        var instance = Templates.resource("NetworkNatInstanceInstance");
+        assertThat(instance.path("CreationPolicy").path("ResourceSignal").path("Count").asInt()).isEqualTo(1);
+        assertThat(instance.path("CreationPolicy").path("ResourceSignal").path("Timeout").asText()).isEqualTo("PT15M");
+        assertThat(instance.path("DependsOn").toString()).as("it installs and signals through the public subnet's route")
+                .contains("NetworkVpcPublicSubnet1DefaultRoute");
+        var sub = instance.path("Properties").path("UserData").path("Fn::Base64").path("Fn::Sub");
+        String userData = sub.path(0).asText();
+        assertThat(java.util.regex.Pattern.compile("\\$\\{([^}]*)}").matcher(userData).results().map(m -> m.group(1)).toList())
+                .as("Fn::Sub fills in exactly these").containsExactly("AWS::StackName", "NatResource", "AWS::Region");
+        assertThat(sub.path(1).path("NatResource").asText()).isEqualTo("NetworkNatInstanceInstance");
+        assertThat(userData.indexOf("cfn-signal --exit-code")).as("the signal comes after the forwarding checks")
+                .isGreaterThan(userData.indexOf("nft list table ip dmlflow_nat"));
+        assertThat(Templates.resource("NetworkNatInstanceAddress").path("Properties").path("InstanceId").path("Ref").asText())
+                .isEqualTo("NetworkNatInstanceInstance");
     }
 
     private void link(String left, String leftAddress, String right, String rightAddress, String name) throws Exception {

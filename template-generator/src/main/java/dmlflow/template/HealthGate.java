@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import software.constructs.Construct;
+import software.amazon.awscdk.CfnResource;
 import software.amazon.awscdk.CustomResource;
 import software.amazon.awscdk.Duration;
 
@@ -76,6 +77,8 @@ final class HealthGate extends Construct {
             resource.getNode().addDependency(listener);
         }
         props.network().requireEgress(resource);
+        ((CfnResource) resource.getNode().getDefaultChild()).addMetadata("dmlflow:probesTheDomainAfter",
+                props.loadBalancer().probeNeedsDomain());
     }
 
     CustomResource resource() {

@@ -4,9 +4,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import software.constructs.Construct;
+import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.CfnCondition;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.Fn;
+import software.amazon.awscdk.services.certificatemanager.CfnCertificate;
 import software.amazon.awscdk.services.ec2.Peer;
 import software.amazon.awscdk.services.ec2.Port;
 import software.amazon.awscdk.services.ec2.SecurityGroup;
@@ -20,11 +22,13 @@ import software.amazon.awscdk.services.elasticloadbalancingv2.CfnListener;
 import software.amazon.awscdk.services.elasticloadbalancingv2.CfnListenerRule;
 import software.amazon.awscdk.services.elasticloadbalancingv2.HealthCheck;
 import software.amazon.awscdk.services.elasticloadbalancingv2.TargetType;
+import software.amazon.awscdk.services.route53.CfnRecordSet;
 
 /**
  * The internet-facing application load balancer in front of the tracking server.
  *
- * <p>Port 80 always listens; with a certificate, 443 serves HTTPS and 80 redirects to it, except
+ * <p>Port 80 always listens; with a certificate (given, or made for DomainName in its Route 53
+ * zone, with an alias record), 443 serves HTTPS and 80 redirects to it, except
  * {@code /health} and {@code /version} (for monitors) and anything from the NAT gateway's address
  * (the health gate), which 80 keeps forwarding, so the gate can probe the server through the load
  * balancer without a certificate that names the ALB's own DNS name.
@@ -33,14 +37,29 @@ final class LoadBalancer extends Construct {
     static final int SERVER_PORT = 5000;
     static final String TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
-    record Props(Network network, String allowedCidr, String certificateArn, String idleTimeoutSeconds,
-            CfnCondition hasCertificate) {
+    /**
+     * How the load balancer gets HTTPS: a certificate made elsewhere ({@code certificateArn}), or
+     * one this stack makes and validates in the Route 53 zone that holds {@code domainName}, with
+     * an alias record to the load balancer ({@code managesDomain}); neither: HTTP only.
+     */
+    record Tls(String certificateArn, CfnCondition hasCertificateArn, CfnCondition hasCertificate, String domainName,
+            String hostedZoneId, CfnCondition managesDomain) {
+        Tls {
+            Objects.requireNonNull(certificateArn, "certificateArn");
+            Objects.requireNonNull(hasCertificateArn, "hasCertificateArn");
+            Objects.requireNonNull(hasCertificate, "hasCertificate");
+            Objects.requireNonNull(domainName, "domainName");
+            Objects.requireNonNull(hostedZoneId, "hostedZoneId");
+            Objects.requireNonNull(managesDomain, "managesDomain");
+        }
+    }
+
+    record Props(Network network, String allowedCidr, Tls tls, String idleTimeoutSeconds) {
         Props {
             Objects.requireNonNull(network, "network");
             Objects.requireNonNull(allowedCidr, "allowedCidr");
-            Objects.requireNonNull(certificateArn, "certificateArn");
+            Objects.requireNonNull(tls, "tls");
             Objects.requireNonNull(idleTimeoutSeconds, "idleTimeoutSeconds");
-            Objects.requireNonNull(hasCertificate, "hasCertificate");
         }
     }
 
@@ -51,10 +70,14 @@ final class LoadBalancer extends Construct {
     private final CfnListenerRule healthRule;
     private final CfnListenerRule gateRule;
     private final CfnCondition hasCertificate;
+    private final Tls tls;
+    private final CfnListener httpsListener;
+    private final CfnRecordSet aliasRecord;
 
     LoadBalancer(Construct scope, String id, Props props) {
         super(scope, id);
-        hasCertificate = props.hasCertificate();
+        tls = props.tls();
+        hasCertificate = tls.hasCertificate();
         securityGroup = new SecurityGroup(this, "SecurityGroup", SecurityGroupProps.builder()
                 .vpc(props.network().vpc())
                 .description("dmlflow load balancer: HTTP and HTTPS from AllowedCidr")
@@ -66,6 +89,9 @@ final class LoadBalancer extends Construct {
         // the NAT gateway's address, which AllowedCidr need not include.
         securityGroup.addIngressRule(Peer.ipv4(Fn.join("", List.of(props.network().natPublicIp(), "/32"))),
                 Port.tcp(80), "Health gate, through the NAT gateway");
+        // With a domain of its own the gate probes https://DomainName, as users reach it.
+        securityGroup.addIngressRule(Peer.ipv4(Fn.join("", List.of(props.network().natPublicIp(), "/32"))),
+                Port.tcp(443), "Health gate over HTTPS, through the NAT gateway");
 
         alb = new ApplicationLoadBalancer(this, "Alb", ApplicationLoadBalancerProps.builder()
                 .vpc(props.network().vpc())
@@ -116,20 +142,42 @@ final class LoadBalancer extends Construct {
                 .field("source-ip")
                 .sourceIpConfig(CfnListenerRule.SourceIpConfigProperty.builder().values(List.of(natSource)).build())
                 .build());
-        CfnListener https = CfnListener.Builder.create(this, "Https")
+        // ACM validates the certificate through records CloudFormation writes into the zone, and
+        // the resource completes once it is issued (AWS::CertificateManager::Certificate,
+        // DomainValidationOption.HostedZoneId).
+        CfnCertificate certificate = CfnCertificate.Builder.create(this, "Certificate")
+                .domainName(tls.domainName())
+                .validationMethod("DNS")
+                .domainValidationOptions(List.of(CfnCertificate.DomainValidationOptionProperty.builder()
+                        .domainName(tls.domainName()).hostedZoneId(tls.hostedZoneId()).build()))
+                .build();
+        certificate.getCfnOptions().setCondition(tls.managesDomain());
+        aliasRecord = CfnRecordSet.Builder.create(this, "AliasRecord")
+                .hostedZoneId(tls.hostedZoneId())
+                .name(tls.domainName())
+                .type("A")
+                .aliasTarget(CfnRecordSet.AliasTargetProperty.builder()
+                        .dnsName(alb.getLoadBalancerDnsName())
+                        .hostedZoneId(alb.getLoadBalancerCanonicalHostedZoneId())
+                        .evaluateTargetHealth(false)
+                        .build())
+                .build();
+        aliasRecord.getCfnOptions().setCondition(tls.managesDomain());
+        httpsListener = CfnListener.Builder.create(this, "Https")
                 .loadBalancerArn(alb.getLoadBalancerArn())
                 .port(443)
                 .protocol("HTTPS")
                 .sslPolicy(TLS_POLICY)
                 .certificates(List.of(CfnListener.CertificateProperty.builder()
-                        .certificateArn(props.certificateArn())
+                        .certificateArn(Fn.conditionIf(tls.hasCertificateArn().getLogicalId(), tls.certificateArn(),
+                                certificate.getRef()).toString())
                         .build()))
                 .defaultActions(List.of(CfnListener.ActionProperty.builder()
                         .type("forward")
                         .targetGroupArn(targetGroup.getTargetGroupArn())
                         .build()))
                 .build();
-        https.getCfnOptions().setCondition(hasCertificate);
+        httpsListener.getCfnOptions().setCondition(hasCertificate);
     }
 
     /** A port-80 rule that forwards to the tracking server what matches its condition. */
@@ -176,9 +224,24 @@ final class LoadBalancer extends Construct {
         return Fn.conditionIf(hasCertificate.getLogicalId(), "https", "http").toString();
     }
 
-    /** Where the health gate probes: through the ALB, over port 80, which forwards the gate's requests. */
+    /**
+     * Where the health gate probes: https://DomainName when the stack manages the domain (the URI
+     * users will use); otherwise through the ALB's own name over port 80, which forwards the gate's
+     * requests whatever the certificate names.
+     */
     String probeUrl() {
-        return "http://" + dnsName();
+        return Fn.conditionIf(tls.managesDomain().getLogicalId(), Fn.join("", List.of("https://", tls.domainName())),
+                "http://" + dnsName()).toString();
+    }
+
+    /**
+     * What the probe of https://DomainName needs besides the listeners every configuration has: the
+     * alias record and the HTTPS listener. Both exist only with a managed domain, and DependsOn
+     * cannot name a resource whose condition is false, so this is a reference for Metadata.
+     */
+    Object probeNeedsDomain() {
+        return Fn.conditionIf(tls.managesDomain().getLogicalId(), List.of(aliasRecord.getRef(), httpsListener.getRef()),
+                Aws.NO_VALUE);
     }
 
     /**

@@ -37,8 +37,9 @@ public final class MlflowStack extends ReadableIdsStack {
         ServerSecrets secrets = new ServerSecrets(this, "ServerSecrets", new ServerSecrets.Props(
                 kept(p.existingAdminSecret, p.makesAdminSecret), kept(p.existingFlaskKey, p.makesFlaskKey)));
         LoadBalancer loadBalancer = new LoadBalancer(this, "LoadBalancer", new LoadBalancer.Props(network,
-                p.allowedCidr.getValueAsString(), p.certificateArn.getValueAsString(),
-                p.idleTimeoutSeconds.getValueAsString(), p.hasCertificate));
+                p.allowedCidr.getValueAsString(), new LoadBalancer.Tls(p.certificateArn.getValueAsString(),
+                        p.hasCertificateArn, p.hasCertificate, p.domainName.getValueAsString(), p.hostedZoneId.getValueAsString(),
+                        p.managesDomain), p.idleTimeoutSeconds.getValueAsString()));
         String allowedHosts = Fn.conditionIf(p.hasDomainName.getLogicalId(),
                 Fn.join(",", List.of(loadBalancer.dnsName(), p.domainName.getValueAsString())),
                 loadBalancer.dnsName()).toString();
@@ -62,6 +63,9 @@ public final class MlflowStack extends ReadableIdsStack {
         HealthGate health = new HealthGate(this, "HealthGate", new HealthGate.Props(network, loadBalancer,
                 service, schema, host, p.image.getValueAsString(), p.healthTimeoutSeconds.getValueAsString(), code));
         databaseSetup.discardOldPasswordAfter(health.resource());
+
+        new Alarms(this, "Alarms", new Alarms.Props(p.alarmEmail.getValueAsString(), loadBalancer, service, database,
+                p.minTaskCount.getValueAsNumber(), p.hasAlarmEmail));
 
         output("TrackingUri", "MLflow tracking URI: set MLFLOW_TRACKING_URI to this",
                 Fn.join("", List.of(loadBalancer.scheme(), "://", host)));

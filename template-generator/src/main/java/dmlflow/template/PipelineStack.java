@@ -136,7 +136,16 @@ public final class PipelineStack extends ReadableIdsStack {
                 "s3:Get*", "s3:ListBucket", "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:PassRole",
                 "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:ListRolePolicies",
                 "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:DetachRolePolicy", "iam:TagRole", "iam:UntagRole",
-                "iam:UpdateAssumeRolePolicy", "iam:CreateServiceLinkedRole"), List.of("*"));
+                "iam:UpdateAssumeRolePolicy", "iam:CreateServiceLinkedRole",
+                // HostedZoneId: the certificate, its validation records and the alias record.
+                "acm:RequestCertificate", "acm:DescribeCertificate", "acm:DeleteCertificate", "acm:AddTagsToCertificate",
+                "acm:ListTagsForCertificate", "route53:ChangeResourceRecordSets", "route53:GetChange",
+                "route53:GetHostedZone", "route53:ListResourceRecordSets",
+                // AlarmEmail: the topic, its key, the alarms' rule and the dashboard.
+                "sns:*", "events:*", "cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards",
+                "kms:CreateKey", "kms:DescribeKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",
+                "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:TagResource",
+                "kms:UntagResource", "kms:UpdateKeyDescription"), List.of("*"));
         // With NatInstanceImageId empty, the NAT instance's image is an SSM dynamic reference, which
         // CloudFormation reads with the caller's rights.
         allow(deployRole, List.of("ssm:GetParameters"), List.of(Stack.of(this).formatArn(ArnComponents.builder()
@@ -150,7 +159,7 @@ public final class PipelineStack extends ReadableIdsStack {
                 + " (no IAM users, no policies outside its roles).", List.of("Resource::*", "Action::ec2:*",
                 "Action::elasticloadbalancing:*", "Action::ecs:*", "Action::rds:*", "Action::secretsmanager:*",
                 "Action::logs:*", "Action::lambda:*", "Action::application-autoscaling:*", "Action::s3:Put*",
-                "Action::s3:Get*"));
+                "Action::s3:Get*", "Action::sns:*", "Action::events:*"));
 
         Role pipelineRole = role("PipelineRole", "codepipeline.amazonaws.com", "dmlflow pipeline: the pipeline itself");
         // A CodeStar-connections source writes its artifact with an ACL (aws-cdk issue 13557).

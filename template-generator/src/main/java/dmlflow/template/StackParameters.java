@@ -36,6 +36,8 @@ final class StackParameters {
     final CfnParameter vpcCidr;
     final CfnParameter natMode;
     final CfnParameter natInstanceImageId;
+    final CfnParameter hostedZoneId;
+    final CfnParameter alarmEmail;
     final CfnParameter allowedCidr;
     final CfnParameter certificateArn;
     final CfnParameter domainName;
@@ -72,6 +74,9 @@ final class StackParameters {
     final CfnCondition natGateway;
     final CfnCondition natInstance;
     final CfnCondition natInstanceImageGiven;
+    final CfnCondition managesDomain;
+    final CfnCondition hasCertificateArn;
+    final CfnCondition hasAlarmEmail;
     final CfnCondition hasCertificate;
     final CfnCondition hasDomainName;
     final CfnCondition basicAuth;
@@ -109,17 +114,32 @@ final class StackParameters {
 
         group("Load balancer and TLS");
         certificateArn = string("CertificateArn", "ACM certificate ARN", "",
-                "Optional. An ACM certificate in this region: enables HTTPS on 443 and redirects 80 to it.",
+                "Optional. An ACM certificate in this region, made elsewhere: enables HTTPS on 443 and"
+                        + " redirects 80 to it. For one the stack makes, give HostedZoneId instead.",
                 "^$|^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[A-Za-z0-9-]+$",
                 "must be empty or an ACM certificate ARN (arn:aws:acm:REGION:ACCOUNT:certificate/ID)");
         domainName = string("DomainName", "Domain name", "",
-                "Optional. The DNS name users reach the server by once you point it at the load balancer"
-                        + " (MLflow refuses Host headers it does not know).",
+                "Optional. The DNS name users reach the server by (MLflow refuses Host headers it does not"
+                        + " know). With HostedZoneId the stack points it at the load balancer; without, you do.",
                 "^$|^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\\.)+[a-zA-Z]{2,63}$",
                 "must be empty or a DNS name such as mlflow.example.com");
+        hostedZoneId = string("HostedZoneId", "Route 53 hosted zone", "",
+                "Optional, with DomainName: the public Route 53 zone that holds it. The stack then makes a"
+                        + " DNS-validated ACM certificate for DomainName, an alias record to the load balancer and"
+                        + " HTTPS on 443. Leave CertificateArn empty.",
+                "^$|^Z[A-Z0-9]{1,31}$",
+                "must be empty or a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ");
         idleTimeoutSeconds = number("IdleTimeoutSeconds", "Idle timeout (seconds)", 300, 60, 4000,
                 "Load balancer idle timeout. Large artifact uploads and downloads need it long;"
                         + " the server's keep-alive is set 5 seconds longer.");
+
+        group("Alarms");
+        alarmEmail = string("AlarmEmail", "Alarm email", "",
+                "Optional. Where alarms are sent (confirm the subscription email AWS sends). Adds alarms on"
+                        + " 5xx errors, unhealthy or missing tasks, tasks that fail to start, and Aurora at its"
+                        + " maximum capacity, and a dashboard (~$5 a month). Empty: none of it is made.",
+                "^$|^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
+                "must be empty or an email address");
 
         group("Authentication");
         authMode = allowed("AuthMode", "Authentication", "basic", List.of("basic", "none"),
@@ -224,7 +244,11 @@ final class StackParameters {
         natGateway = condition("NatGateway", Fn.conditionEquals(natMode.getValueAsString(), "gateway"));
         natInstance = condition("NatInstance", Fn.conditionEquals(natMode.getValueAsString(), "instance"));
         natInstanceImageGiven = condition("NatInstanceImageGiven", Fn.conditionNot(empty(natInstanceImageId)));
-        hasCertificate = condition("HasCertificate", Fn.conditionNot(Fn.conditionEquals(certificateArn.getValueAsString(), "")));
+        managesDomain = condition("ManagesDomain", Fn.conditionNot(empty(hostedZoneId)));
+        hasCertificateArn = condition("HasCertificateArn", Fn.conditionNot(empty(certificateArn)));
+        hasCertificate = condition("HasCertificate", Fn.conditionOr(Fn.conditionNot(empty(certificateArn)),
+                Fn.conditionNot(empty(hostedZoneId))));
+        hasAlarmEmail = condition("HasAlarmEmail", Fn.conditionNot(empty(alarmEmail)));
         hasDomainName = condition("HasDomainName", Fn.conditionNot(Fn.conditionEquals(domainName.getValueAsString(), "")));
         basicAuth = condition("BasicAuth", Fn.conditionEquals(authMode.getValueAsString(), "basic"));
         restoresDatabase = condition("RestoresDatabase", Fn.conditionNot(empty(snapshotIdentifier)));
@@ -233,6 +257,15 @@ final class StackParameters {
         makesUserSecret = condition("MakesDatabaseUserSecret", empty(existingUserSecret));
         makesAdminSecret = condition("MakesAdminSecret", empty(existingAdminSecret));
         makesFlaskKey = condition("MakesFlaskSecretKey", empty(existingFlaskKey));
+        // The stack makes the certificate for a zone it is given, or uses the one given, never both;
+        // a zone alone names nothing to certify.
+        CfnRule oneCertificate = new CfnRule(stack, "CertificateFromArnOrZoneNotBoth", CfnRuleProps.builder()
+                .ruleCondition(Fn.conditionNot(empty(hostedZoneId)))
+                .build());
+        oneCertificate.addAssertion(empty(certificateArn), "Give CertificateArn (a certificate made elsewhere) or"
+                + " HostedZoneId (the stack makes one for DomainName), not both");
+        oneCertificate.addAssertion(Fn.conditionNot(empty(domainName)), "HostedZoneId needs DomainName: the name in"
+                + " that zone users will reach the server by, e.g. mlflow.example.com");
         // A restored user store keeps the admin password it had: a new admin secret would not log in.
         CfnRule restoreKeepsAdmin = new CfnRule(stack, "RestoredUserStoreKeepsItsAdminSecret", CfnRuleProps.builder()
                 .ruleCondition(Fn.conditionAnd(Fn.conditionNot(empty(snapshotIdentifier)),

@@ -41,6 +41,12 @@ final class CostEstimate {
     /** The NAT instance's recover and reboot alarms. */
     static final int NAT_INSTANCE_ALARMS = 2;
 
+    /**
+     * Metrics the AlarmEmail alarms watch (billed per metric): the 5xx rate's three, and one each for
+     * unhealthy targets, healthy targets and Aurora capacity. CostEstimateTest counts them in the template.
+     */
+    static final int ALERT_ALARM_METRICS = 6;
+
     record Prices(String region, String date, Path file, Map<String, Double> perUnit) {
         double get(String name) {
             Double value = perUnit.get(name);
@@ -124,6 +130,16 @@ final class CostEstimate {
         lines.add(new Line("CloudWatch Logs", fmt(IDLE_LOG_GB) + " GB; working: " + fmt(WORKING_LOG_GB) + " GB",
                 IDLE_LOG_GB * (prices.get("logsIngestGb") + prices.get("logsStorageGbMonth")),
                 WORKING_LOG_GB * (prices.get("logsIngestGb") + prices.get("logsStorageGbMonth"))));
+        if (!parameters.getOrDefault("AlarmEmail", "").isEmpty()) {
+            double alerting = ALERT_ALARM_METRICS * prices.get("cloudwatchAlarmMonth")
+                    + prices.get("cloudwatchDashboardMonth") + prices.get("kmsKeyMonth");
+            lines.add(new Line("Alarms", ALERT_ALARM_METRICS + " alarm metrics, a dashboard (an account's first 3 are"
+                    + " free), the topic's KMS key; emails free", alerting, alerting));
+        }
+        if (!parameters.getOrDefault("HostedZoneId", "").isEmpty()) {
+            lines.add(new Line("Certificate and DNS", "ACM certificate and alias queries are free (the zone's"
+                    + " $0.50 is already yours)", 0, 0));
+        }
         return lines;
     }
 

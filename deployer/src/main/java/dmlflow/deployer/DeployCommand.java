@@ -57,6 +57,8 @@ final class DeployCommand extends BaseCommand {
             }
             boolean creating = state.neverDeployed();
             Map<String, String> previous = creating ? Map.of() : state.parameters();
+            // Before anything is made or uploaded: the Rules with the values kept from the stack.
+            validator.checkRules(effective(template, input.parameters(), previous));
 
             AssetStore assets = AssetStore.ensure(aws, inputs.bootstrapPath, watcher(aws), console);
             Map<String, String> given = new LinkedHashMap<>(input.parameters());

@@ -46,6 +46,20 @@ final class ParameterValidator {
         fail(problems);
     }
 
+    /**
+     * The template's Rules as far as the given values alone decide them, before any AWS call: an
+     * assertion that needs a value not given (an update may keep a previous one) waits for
+     * {@link #checkRules} or {@link #checkEffective}.
+     */
+    void checkGivenRules(Map<String, String> given) {
+        fail(ruleViolations(given));
+    }
+
+    /** The template's Rules on the values a stack would get. */
+    void checkRules(Map<String, String> effective) {
+        fail(ruleViolations(effective));
+    }
+
     /** The whole set of values a stack would get: required ones present, template Rules, orderings. */
     void checkEffective(Map<String, String> effective) {
         List<String> problems = new ArrayList<>();
@@ -75,14 +89,19 @@ final class ParameterValidator {
                 if (condition != null && !intrinsics.bool(condition)) {
                     continue;
                 }
-                for (JsonNode assertion : rule.getValue().path("Assertions")) {
+            } catch (Intrinsics.Unknown e) {
+                // Left to CloudFormation, which checks every rule again.
+                continue;
+            }
+            for (JsonNode assertion : rule.getValue().path("Assertions")) {
+                try {
                     if (!intrinsics.bool(assertion.path("Assert"))) {
                         problems.add("rule " + rule.getKey() + ": " + assertion.path("AssertDescription")
                                 .asText("its assertion does not hold"));
                     }
+                } catch (Intrinsics.Unknown e) {
+                    // Decided later, with more values, or by CloudFormation.
                 }
-            } catch (Intrinsics.Unknown e) {
-                // Left to CloudFormation, which checks every rule again.
             }
         }
         return problems;

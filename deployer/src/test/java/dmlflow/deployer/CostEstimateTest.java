@@ -60,6 +60,41 @@ class CostEstimateTest {
     }
 
     @Test
+    void alarmsAndAManagedDomainAreCountedOnlyWhenAsked() {
+        Map<String, String> given = new LinkedHashMap<>();
+        given.put("AlarmEmail", "ops@example.com");
+        given.put("DomainName", "mlflow.example.com");
+        given.put("HostedZoneId", "Z0123456789ABCDEFGHIJ");
+        Map<String, String> values = DeployCommand.effective(TEMPLATE, given, Map.of());
+        // 6 alarm metrics × 0.10 + a dashboard 3.00 + a KMS key 1.00.
+        assertThat(idle(CostEstimate.lines(values, usEast1()))).containsEntry("Alarms", 4.60)
+                .containsEntry("Certificate and DNS", 0.0);
+        assertThat(idle(CostEstimate.lines(DeployCommand.effective(TEMPLATE, Map.of(), Map.of()), usEast1())))
+                .doesNotContainKeys("Alarms", "Certificate and DNS");
+        // What is billed is what the template makes with an email, and nothing without one.
+        assertThat(TEMPLATE.resourceCounts(values)).containsEntry("AWS::CloudWatch::Dashboard", 1)
+                .containsEntry("AWS::KMS::Key", 1).containsEntry("AWS::CertificateManager::Certificate", 1)
+                .containsEntry("AWS::Route53::RecordSet", 1);
+        assertThat(TEMPLATE.resourceCounts(DeployCommand.effective(TEMPLATE, Map.of(), Map.of())))
+                .doesNotContainKeys("AWS::CloudWatch::Dashboard", "AWS::KMS::Key", "AWS::SNS::Topic",
+                        "AWS::CertificateManager::Certificate", "AWS::Route53::RecordSet", "AWS::CloudWatch::Alarm");
+        int metrics = 0;
+        var resources = TEMPLATE.resources().fields();
+        while (resources.hasNext()) {
+            var resource = resources.next().getValue();
+            if ("AWS::CloudWatch::Alarm".equals(resource.path("Type").asText())
+                    && "HasAlarmEmail".equals(resource.path("Condition").asText())) {
+                int stats = 0;
+                for (var query : resource.path("Properties").path("Metrics")) {
+                    stats += query.has("MetricStat") ? 1 : 0;
+                }
+                metrics += Math.max(1, stats);
+            }
+        }
+        assertThat(metrics).as("alarm metrics in the template").isEqualTo(CostEstimate.ALERT_ALARM_METRICS);
+    }
+
+    @Test
     void aRegionWithoutAPriceFileGetsNoGuess() {
         assertThat(CostEstimate.reportOrWhyNot(Map.of(), PRICES, "ap-south-1")).singleElement().asString()
                 .startsWith("No cost estimate: there is no price file for ap-south-1");

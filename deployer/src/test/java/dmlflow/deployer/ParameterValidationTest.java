@@ -141,4 +141,42 @@ class ParameterValidationTest {
         assertThat(code).isEqualTo(2);
         assertThat(console.err()).contains("Error: TaskCpu '3' is not one of its AllowedValues");
     }
+    @Test
+    void aZoneWithACertificateIsRefusedByDeployBeforeAnyAwsCall() {
+        TestConsole console = new TestConsole();
+        int code = Main.run(new String[] {"deploy", "--template", ROOT.resolve("templates/mlflow.yaml").toString(),
+            "--jar", ROOT.resolve("pom.xml").toString(), "-p", "DomainName=mlflow.example.com",
+            "-p", "CertificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/abc-123",
+            "-p", "HostedZoneId=Z0123456789ABCDEFGHIJ"}, console.console, options -> {
+                throw new AssertionError("the deploy must be refused before it reaches AWS");
+            });
+        assertThat(code).isEqualTo(2);
+        assertThat(console.err()).contains("rule CertificateFromArnOrZoneNotBoth: Give CertificateArn (a certificate made"
+                + " elsewhere) or HostedZoneId (the stack makes one for DomainName), not both");
+    }
+
+    @Test
+    void aZoneWithoutANameIsRefusedUnlessTheStackAlreadyHasOne() {
+        ParameterValidator validator = new ParameterValidator(MLFLOW);
+        assertThat(refusal(() -> validator.checkGivenRules(Map.of("HostedZoneId", "Z0123456789ABCDEFGHIJ", "DomainName", ""))))
+                .hasMessageContaining("HostedZoneId needs DomainName");
+        // Not given at all: an update may keep the stack's DomainName, so the given values do not decide.
+        Map<String, String> zoneOnly = Map.of("HostedZoneId", "Z0123456789ABCDEFGHIJ");
+        assertThatCode(() -> validator.checkGivenRules(zoneOnly)).doesNotThrowAnyException();
+        assertThat(refusal(() -> validator.checkRules(DeployCommand.effective(MLFLOW, zoneOnly, Map.of()))))
+                .as("a new stack").hasMessageContaining("HostedZoneId needs DomainName");
+        assertThatCode(() -> validator.checkRules(DeployCommand.effective(MLFLOW, zoneOnly,
+                Map.of("DomainName", "mlflow.example.com")))).as("a stack that has one").doesNotThrowAnyException();
+        assertThatCode(() -> validator.checkRules(DeployCommand.effective(MLFLOW,
+                Map.of("HostedZoneId", "Z0123456789ABCDEFGHIJ", "DomainName", "mlflow.example.com"), Map.of())))
+                .doesNotThrowAnyException();
+    }
+
+    @Test
+    void zoneAndEmailValuesAreCheckedByTheirOwnConstraints() {
+        assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkValues(Map.of("HostedZoneId", "example.com"))))
+                .hasMessageContaining("HostedZoneId").hasMessageContaining("Route 53 hosted zone id");
+        assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkValues(Map.of("AlarmEmail", "ops at example"))))
+                .hasMessageContaining("AlarmEmail").hasMessageContaining("email address");
+    }
 }

@@ -64,8 +64,9 @@ public final class MlflowStack extends ReadableIdsStack {
                 service, schema, host, p.image.getValueAsString(), p.healthTimeoutSeconds.getValueAsString(), code));
         databaseSetup.discardOldPasswordAfter(health.resource());
 
-        new Alarms(this, "Alarms", new Alarms.Props(p.alarmEmail.getValueAsString(), loadBalancer, service, database,
-                p.minTaskCount.getValueAsNumber(), p.hasAlarmEmail));
+        Alarms alarms = new Alarms(this, "Alarms", new Alarms.Props(p.alarmEmail.getValueAsString(), loadBalancer, service,
+                database, p.minTaskCount.getValueAsNumber(), p.hasAlarmEmail));
+        network.natInstance().alsoNotify(alarms.topicArn(), p.hasAlarmEmail);
 
         output("TrackingUri", "MLflow tracking URI: set MLFLOW_TRACKING_URI to this",
                 Fn.join("", List.of(loadBalancer.scheme(), "://", host)));

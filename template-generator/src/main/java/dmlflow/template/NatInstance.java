@@ -1,5 +1,6 @@
 package dmlflow.template;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -58,6 +59,7 @@ final class NatInstance extends Construct {
 
     private final CfnInstance instance;
     private final CfnEIP address;
+    private final List<CfnAlarm> alarms;
 
     NatInstance(Construct scope, String id, Props props) {
         super(scope, id);
@@ -107,6 +109,7 @@ final class NatInstance extends Construct {
         CfnAlarm reboot = alarm("Reboot", "StatusCheckFailed_Instance", "reboot",
                 "The NAT instance's system failed its status check: it is rebooted, and forwards again at"
                         + " boot. If this stays in ALARM, run ./deploy.sh -p NatMode=gateway.");
+        alarms = List.of(recover, reboot);
         for (CfnResource resource : List.<CfnResource>of(securityGroup, template, instance, address, recover, reboot)) {
             resource.getCfnOptions().setCondition(props.condition());
         }
@@ -129,6 +132,15 @@ final class NatInstance extends Construct {
 
     static String userData() {
         return StartScript.read(USER_DATA);
+    }
+
+    /** Tells a person too, when there is a topic (its condition): the alarms still act first. */
+    void alsoNotify(String topicArn, CfnCondition hasTopic) {
+        for (CfnAlarm alarm : alarms) {
+            List<Object> actions = new ArrayList<>(alarm.getAlarmActions());
+            actions.add(Fn.conditionIf(hasTopic.getLogicalId(), topicArn, Aws.NO_VALUE));
+            alarm.addPropertyOverride("AlarmActions", actions);
+        }
     }
 
     CfnInstance instance() {

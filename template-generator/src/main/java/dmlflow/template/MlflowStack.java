@@ -43,14 +43,25 @@ public final class MlflowStack extends ReadableIdsStack {
         String allowedHosts = Fn.conditionIf(p.hasDomainName.getLogicalId(),
                 Fn.join(",", List.of(loadBalancer.dnsName(), p.domainName.getValueAsString())),
                 loadBalancer.dnsName()).toString();
-        TrackingService service = new TrackingService(this, "Tracking", new TrackingService.Props(network,
-                loadBalancer, database, artifacts, secrets, p.image.getValueAsString(),
-                p.taskCpu.getValueAsNumber(), p.taskMemory.getValueAsNumber(), p.ephemeralStorage.getValueAsNumber(),
-                p.workers.getValueAsString(), p.desiredTaskCount.getValueAsNumber(), p.minTaskCount.getValueAsNumber(),
-                p.maxTaskCount.getValueAsNumber(), p.cpuTargetPercent.getValueAsNumber(),
-                p.logRetentionDays.getValueAsNumber(), p.authMode.getValueAsString(),
-                p.defaultPermission.getValueAsString(), allowedHosts, p.idleTimeoutSeconds.getValueAsString(),
-                p.credentialsVersion.getValueAsString(), p.capacityProvider.getValueAsString()));
+        TrackingService service = new TrackingService(this, "Tracking", TrackingService.Props.builder()
+                .network(network).loadBalancer(loadBalancer).database(database).artifacts(artifacts).secrets(secrets)
+                .image(p.image.getValueAsString())
+                .cpu(p.taskCpu.getValueAsNumber())
+                .memoryMiB(p.taskMemory.getValueAsNumber())
+                .ephemeralStorageGiB(p.ephemeralStorage.getValueAsNumber())
+                .workers(p.workers.getValueAsString())
+                .desiredCount(p.desiredTaskCount.getValueAsNumber())
+                .minCount(p.minTaskCount.getValueAsNumber())
+                .maxCount(p.maxTaskCount.getValueAsNumber())
+                .cpuTargetPercent(p.cpuTargetPercent.getValueAsNumber())
+                .capacityProvider(p.capacityProvider.getValueAsString())
+                .logRetentionDays(p.logRetentionDays.getValueAsNumber())
+                .authMode(p.authMode.getValueAsString())
+                .defaultPermission(p.defaultPermission.getValueAsString())
+                .allowedHosts(allowedHosts)
+                .idleTimeoutSeconds(p.idleTimeoutSeconds.getValueAsString())
+                .credentialsVersion(p.credentialsVersion.getValueAsString())
+                .build());
 
         CustomResourceFunction.Code code = new CustomResourceFunction.Code(p.codeBucket.getValueAsString(),
                 p.codeKey.getValueAsString(), p.logRetentionDays.getValueAsNumber());

@@ -59,20 +59,297 @@ final class TrackingService extends Construct {
     static final String NAG_TASK_DEFINITION_FAMILY =
             "arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition/<AWS::StackName>-mlflow:*";
 
-    /** Settings of the service; every value may be a CloudFormation token. */
-    record Props(Network network, LoadBalancer loadBalancer, Database database, ArtifactStore artifacts,
-            ServerSecrets secrets, String image, Number cpu, Number memoryMiB, Number ephemeralStorageGiB,
-            String workers, Number desiredCount, Number minCount, Number maxCount, Number cpuTargetPercent,
-            Number logRetentionDays, String authMode, String defaultPermission, String allowedHosts,
-            String idleTimeoutSeconds, String credentialsVersion, String capacityProvider) {
-        Props {
-            Objects.requireNonNull(network, "network");
-            Objects.requireNonNull(loadBalancer, "loadBalancer");
-            Objects.requireNonNull(database, "database");
-            Objects.requireNonNull(artifacts, "artifacts");
-            Objects.requireNonNull(secrets, "secrets");
-            Objects.requireNonNull(image, "image");
-            Objects.requireNonNull(allowedHosts, "allowedHosts");
+    /**
+     * Settings of the service; every value may be a CloudFormation token. Built by name (two counts
+     * of the same type cannot swap places unnoticed), and refused when a value is missing.
+     */
+    static final class Props {
+        private final Network network;
+        private final LoadBalancer loadBalancer;
+        private final Database database;
+        private final ArtifactStore artifacts;
+        private final ServerSecrets secrets;
+        private final String image;
+        private final Number cpu;
+        private final Number memoryMiB;
+        private final Number ephemeralStorageGiB;
+        private final String workers;
+        private final Number desiredCount;
+        private final Number minCount;
+        private final Number maxCount;
+        private final Number cpuTargetPercent;
+        private final Number logRetentionDays;
+        private final String authMode;
+        private final String defaultPermission;
+        private final String allowedHosts;
+        private final String idleTimeoutSeconds;
+        private final String credentialsVersion;
+        private final String capacityProvider;
+
+        private Props(Builder b) {
+            network = Objects.requireNonNull(b.network, "network");
+            loadBalancer = Objects.requireNonNull(b.loadBalancer, "loadBalancer");
+            database = Objects.requireNonNull(b.database, "database");
+            artifacts = Objects.requireNonNull(b.artifacts, "artifacts");
+            secrets = Objects.requireNonNull(b.secrets, "secrets");
+            image = Objects.requireNonNull(b.image, "image");
+            cpu = Objects.requireNonNull(b.cpu, "cpu");
+            memoryMiB = Objects.requireNonNull(b.memoryMiB, "memoryMiB");
+            ephemeralStorageGiB = Objects.requireNonNull(b.ephemeralStorageGiB, "ephemeralStorageGiB");
+            workers = Objects.requireNonNull(b.workers, "workers");
+            desiredCount = Objects.requireNonNull(b.desiredCount, "desiredCount");
+            minCount = Objects.requireNonNull(b.minCount, "minCount");
+            maxCount = Objects.requireNonNull(b.maxCount, "maxCount");
+            cpuTargetPercent = Objects.requireNonNull(b.cpuTargetPercent, "cpuTargetPercent");
+            logRetentionDays = Objects.requireNonNull(b.logRetentionDays, "logRetentionDays");
+            authMode = Objects.requireNonNull(b.authMode, "authMode");
+            defaultPermission = Objects.requireNonNull(b.defaultPermission, "defaultPermission");
+            allowedHosts = Objects.requireNonNull(b.allowedHosts, "allowedHosts");
+            idleTimeoutSeconds = Objects.requireNonNull(b.idleTimeoutSeconds, "idleTimeoutSeconds");
+            credentialsVersion = Objects.requireNonNull(b.credentialsVersion, "credentialsVersion");
+            capacityProvider = Objects.requireNonNull(b.capacityProvider, "capacityProvider");
+        }
+
+        static Builder builder() {
+            return new Builder();
+        }
+
+        Network network() {
+            return network;
+        }
+
+        LoadBalancer loadBalancer() {
+            return loadBalancer;
+        }
+
+        Database database() {
+            return database;
+        }
+
+        ArtifactStore artifacts() {
+            return artifacts;
+        }
+
+        ServerSecrets secrets() {
+            return secrets;
+        }
+
+        String image() {
+            return image;
+        }
+
+        Number cpu() {
+            return cpu;
+        }
+
+        Number memoryMiB() {
+            return memoryMiB;
+        }
+
+        Number ephemeralStorageGiB() {
+            return ephemeralStorageGiB;
+        }
+
+        String workers() {
+            return workers;
+        }
+
+        Number desiredCount() {
+            return desiredCount;
+        }
+
+        Number minCount() {
+            return minCount;
+        }
+
+        Number maxCount() {
+            return maxCount;
+        }
+
+        Number cpuTargetPercent() {
+            return cpuTargetPercent;
+        }
+
+        Number logRetentionDays() {
+            return logRetentionDays;
+        }
+
+        String authMode() {
+            return authMode;
+        }
+
+        String defaultPermission() {
+            return defaultPermission;
+        }
+
+        String allowedHosts() {
+            return allowedHosts;
+        }
+
+        String idleTimeoutSeconds() {
+            return idleTimeoutSeconds;
+        }
+
+        String credentialsVersion() {
+            return credentialsVersion;
+        }
+
+        String capacityProvider() {
+            return capacityProvider;
+        }
+
+        static final class Builder {
+            private Network network;
+            private LoadBalancer loadBalancer;
+            private Database database;
+            private ArtifactStore artifacts;
+            private ServerSecrets secrets;
+            private String image;
+            private Number cpu;
+            private Number memoryMiB;
+            private Number ephemeralStorageGiB;
+            private String workers;
+            private Number desiredCount;
+            private Number minCount;
+            private Number maxCount;
+            private Number cpuTargetPercent;
+            private Number logRetentionDays;
+            private String authMode;
+            private String defaultPermission;
+            private String allowedHosts;
+            private String idleTimeoutSeconds;
+            private String credentialsVersion;
+            private String capacityProvider;
+
+            /** The VPC the tasks run in (private subnets). */
+            Builder network(Network value) {
+                network = value;
+                return this;
+            }
+
+            /** What sends them requests. */
+            Builder loadBalancer(LoadBalancer value) {
+                loadBalancer = value;
+                return this;
+            }
+
+            /** The backend store. */
+            Builder database(Database value) {
+                database = value;
+                return this;
+            }
+
+            /** The artifact bucket. */
+            Builder artifacts(ArtifactStore value) {
+                artifacts = value;
+                return this;
+            }
+
+            /** The admin password and Flask key. */
+            Builder secrets(ServerSecrets value) {
+                secrets = value;
+                return this;
+            }
+
+            /** The MLflow image. */
+            Builder image(String value) {
+                image = value;
+                return this;
+            }
+
+            /** Task CPU units. */
+            Builder cpu(Number value) {
+                cpu = value;
+                return this;
+            }
+
+            /** Task memory. */
+            Builder memoryMiB(Number value) {
+                memoryMiB = value;
+                return this;
+            }
+
+            /** Task disk. */
+            Builder ephemeralStorageGiB(Number value) {
+                ephemeralStorageGiB = value;
+                return this;
+            }
+
+            /** Uvicorn workers per task. */
+            Builder workers(String value) {
+                workers = value;
+                return this;
+            }
+
+            /** Tasks at first. */
+            Builder desiredCount(Number value) {
+                desiredCount = value;
+                return this;
+            }
+
+            /** Fewest tasks autoscaling keeps. */
+            Builder minCount(Number value) {
+                minCount = value;
+                return this;
+            }
+
+            /** Most tasks autoscaling makes. */
+            Builder maxCount(Number value) {
+                maxCount = value;
+                return this;
+            }
+
+            /** The CPU autoscaling aims at. */
+            Builder cpuTargetPercent(Number value) {
+                cpuTargetPercent = value;
+                return this;
+            }
+
+            /** How long the server's log is kept. */
+            Builder logRetentionDays(Number value) {
+                logRetentionDays = value;
+                return this;
+            }
+
+            /** Basic or none. */
+            Builder authMode(String value) {
+                authMode = value;
+                return this;
+            }
+
+            /** What users may do by default. */
+            Builder defaultPermission(String value) {
+                defaultPermission = value;
+                return this;
+            }
+
+            /** The Host headers MLflow accepts. */
+            Builder allowedHosts(String value) {
+                allowedHosts = value;
+                return this;
+            }
+
+            /** The load balancer's idle timeout (keep-alive follows). */
+            Builder idleTimeoutSeconds(String value) {
+                idleTimeoutSeconds = value;
+                return this;
+            }
+
+            /** Changes when the database password is rotated. */
+            Builder credentialsVersion(String value) {
+                credentialsVersion = value;
+                return this;
+            }
+
+            /** FARGATE or FARGATE_SPOT. */
+            Builder capacityProvider(String value) {
+                capacityProvider = value;
+                return this;
+            }
+
+            Props build() {
+                return new Props(this);
+            }
         }
     }
 

@@ -11,6 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 
 /**
  * One HTTP/1.1 GET through the load balancer, as a client would send it, but with the Host header
@@ -18,6 +22,10 @@ import java.util.Optional;
  * record may not exist yet). A plain socket, because the JDK's HTTP clients refuse a Host header
  * unless a system property is set before their first use anywhere in the JVM, and Java's
  * HttpClient defaults to HTTP/2 (with {@code Upgrade: h2c}).
+ *
+ * <p>An https URI (the stack's own domain, with the certificate it made) is probed as a browser
+ * would: TLS with the host name sent (SNI) and the certificate checked against it and the JVM's
+ * trusted authorities.
  */
 final class HttpProbe {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -27,25 +35,60 @@ final class HttpProbe {
     record Reply(int status, String body, Optional<String> wwwAuthenticate) {
     }
 
+    private final SSLSocketFactory tls;
+
+    HttpProbe() {
+        this((SSLSocketFactory) SSLSocketFactory.getDefault());
+    }
+
+    /** With the authorities a test trusts. */
+    HttpProbe(SSLSocketFactory tls) {
+        this.tls = tls;
+    }
+
     Reply get(URI base, String path) throws IOException {
         return get(base, path, null);
     }
 
     Reply get(URI base, String path, String host) throws IOException {
-        if (!"http".equals(base.getScheme()) || base.getHost() == null) {
-            throw new IOException("the probe speaks plain http to a host, not " + base);
+        boolean secure = "https".equals(base.getScheme());
+        if (!(secure || "http".equals(base.getScheme())) || base.getHost() == null) {
+            throw new IOException("the probe speaks http or https to a host, not " + base);
         }
-        int port = base.getPort() < 0 ? 80 : base.getPort();
+        int port = base.getPort() >= 0 ? base.getPort() : secure ? 443 : 80;
         String hostHeader = host != null ? host : base.getHost() + (base.getPort() < 0 ? "" : ":" + port);
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(base.getHost(), port), (int) CONNECT_TIMEOUT.toMillis());
-            socket.setSoTimeout((int) READ_TIMEOUT.toMillis());
-            OutputStream out = socket.getOutputStream();
-            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + hostHeader + "\r\nUser-Agent: dmlflow-health-gate\r\n"
-                    + "Accept: */*\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            return parse(readAll(socket.getInputStream()));
+        try (Socket plain = new Socket()) {
+            plain.connect(new InetSocketAddress(base.getHost(), port), (int) CONNECT_TIMEOUT.toMillis());
+            plain.setSoTimeout((int) READ_TIMEOUT.toMillis());
+            Socket socket = secure ? handshake(plain, base.getHost(), port) : plain;
+            try {
+                OutputStream out = socket.getOutputStream();
+                out.write(("GET " + path + " HTTP/1.1\r\nHost: " + hostHeader + "\r\nUser-Agent: dmlflow-health-gate\r\n"
+                        + "Accept: */*\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                return parse(readAll(socket.getInputStream()));
+            } finally {
+                if (socket != plain) {
+                    socket.close();
+                }
+            }
         }
+    }
+
+    /** TLS over the connected socket: SNI and the certificate checked for this host name. */
+    private Socket handshake(Socket plain, String host, int port) throws IOException {
+        SSLSocket socket = (SSLSocket) tls.createSocket(plain, host, port, true);
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        socket.setSSLParameters(parameters);
+        try {
+            socket.startHandshake();
+        } catch (SSLException e) {
+            socket.close();
+            throw new IOException("TLS with " + host + " failed (" + e.getMessage() + "): the certificate must be valid"
+                    + " for that name", e);
+        }
+        return socket;
     }
 
     private static String readAll(InputStream in) throws IOException {

@@ -1,5 +1,11 @@
 package dmlflow.template;
 
+import dmlflow.template.delivery.BootstrapStack;
+import dmlflow.template.delivery.PipelineStack;
+import dmlflow.template.docs.ArchitectureDiagram;
+import dmlflow.template.docs.ParameterTable;
+import dmlflow.template.docs.TemplateYaml;
+import dmlflow.template.mlflow.MlflowStack;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;

@@ -1,5 +1,7 @@
 package dmlflow.template;
 
+import dmlflow.template.delivery.BootstrapStack;
+import dmlflow.template.docs.TemplateYaml;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;

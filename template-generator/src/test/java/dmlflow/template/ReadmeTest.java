@@ -1,5 +1,6 @@
 package dmlflow.template;
 
+import dmlflow.template.docs.ParameterTable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;

@@ -8,24 +8,24 @@ import java.util.List;
 import java.util.Map;
 
 /** The freshly synthesized mlflow template, made once per test run, and ways to look into it. */
-final class Templates {
+public final class Templates {
     private static Synthesis synthesis;
 
     private Templates() {
     }
 
-    static synchronized Synthesis synthesis() {
+    public static synchronized Synthesis synthesis() {
         if (synthesis == null) {
             synthesis = Synthesis.run();
         }
         return synthesis;
     }
 
-    static JsonNode mlflow() {
+    public static JsonNode mlflow() {
         return synthesis().template(Synthesis.MLFLOW_STACK);
     }
 
-    static JsonNode resource(String logicalId) {
+    public static JsonNode resource(String logicalId) {
         JsonNode resource = mlflow().path("Resources").path(logicalId);
         if (resource.isMissingNode()) {
             throw new AssertionError("the template has no resource " + logicalId);
@@ -33,7 +33,7 @@ final class Templates {
         return resource;
     }
 
-    static List<Map.Entry<String, JsonNode>> ofType(String type) {
+    public static List<Map.Entry<String, JsonNode>> ofType(String type) {
         List<Map.Entry<String, JsonNode>> found = new ArrayList<>();
         Iterator<Map.Entry<String, JsonNode>> fields = mlflow().path("Resources").fields();
         while (fields.hasNext()) {
@@ -45,14 +45,14 @@ final class Templates {
         return found;
     }
 
-    static List<String> dependsOn(String logicalId) {
+    public static List<String> dependsOn(String logicalId) {
         List<String> ids = new ArrayList<>();
         resource(logicalId).path("DependsOn").forEach(id -> ids.add(id.asText()));
         return ids;
     }
 
     /** Every logical id that a value refers to, through Ref or Fn::GetAtt, at any depth. */
-    static List<String> references(JsonNode value) {
+    public static List<String> references(JsonNode value) {
         List<String> ids = new ArrayList<>();
         collectReferences(value, ids);
         return ids;
@@ -72,7 +72,7 @@ final class Templates {
         }
     }
 
-    static Path repositoryRoot() {
+    public static Path repositoryRoot() {
         return Path.of(System.getProperty("dmlflow.root", "..")).toAbsolutePath().normalize();
     }
 }

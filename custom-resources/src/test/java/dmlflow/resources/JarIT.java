@@ -10,7 +10,7 @@ import dmlflow.resources.testing.AnswerServer;
 import dmlflow.resources.testing.EcsStub;
 import dmlflow.resources.testing.Events;
 import dmlflow.resources.testing.MariaDbServer;
-import dmlflow.resources.testing.MotoServer;
+import dmlflow.testing.MotoServer;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -15,6 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.MappingBuilder;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import dmlflow.testing.MotoServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -41,7 +42,7 @@ class CloudFormationErrorPathsTest {
     void start() throws Exception {
         aws = new WireMockServer(options().dynamicPort());
         aws.start();
-        Moto.pointAwsAt(aws.baseUrl());
+        MotoServer.pointAwsAt(aws.baseUrl());
         jar = Files.writeString(dir.resolve("custom-resources.jar"), "jar");
         aws.stubFor(action("GetCallerIdentity").willReturn(xml(200, "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
                 + "<GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/alice</Arn><UserId>AIDA</UserId>"

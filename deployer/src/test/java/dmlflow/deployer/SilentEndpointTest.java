@@ -2,6 +2,7 @@ package dmlflow.deployer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dmlflow.testing.MotoServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -41,7 +42,7 @@ class SilentEndpointTest {
         }, "silent-endpoint");
         acceptor.setDaemon(true);
         acceptor.start();
-        Moto.pointAwsAt("http://127.0.0.1:" + silent.getLocalPort());
+        MotoServer.pointAwsAt("http://127.0.0.1:" + silent.getLocalPort());
     }
 
     @AfterEach

@@ -54,26 +54,18 @@ public final class DatabaseSetupHandler extends CustomResourceHandler<DatabaseSe
         return DatabaseSetupProperties.parse(properties);
     }
 
+    /** Update does the same (the protocol's default): a rotated user secret is set again. */
     @Override
     protected Outcome create(CustomResourceRequest<DatabaseSetupProperties> request, Deadline deadline, Progress progress)
             throws Exception {
-        return setUp(request.properties(), deadline, progress);
-    }
-
-    @Override
-    protected Outcome update(CustomResourceRequest<DatabaseSetupProperties> request, Deadline deadline, Progress progress)
-            throws Exception {
-        return setUp(request.properties(), deadline, progress);
+        DatabaseSetupProperties properties = request.properties();
+        return properties.step() == DatabaseSetupProperties.Step.DISCARD_OLD_PASSWORD
+                ? discardOldPassword(properties, deadline, progress) : createDatabasesAndUser(properties, deadline, progress);
     }
 
     @Override
     protected Outcome delete(CustomResourceRequest<DatabaseSetupProperties> request, Deadline deadline, Progress progress) {
         return Outcome.done();
-    }
-
-    private Outcome setUp(DatabaseSetupProperties properties, Deadline deadline, Progress progress) throws Exception {
-        return properties.step() == DatabaseSetupProperties.Step.DISCARD_OLD_PASSWORD
-                ? discardOldPassword(properties, deadline, progress) : createDatabasesAndUser(properties, deadline, progress);
     }
 
     /** After the tasks with the new password are healthy: the old one, retained during the rollout, stops working. */

@@ -92,14 +92,9 @@ public final class HealthGateHandler extends CustomResourceHandler<HealthGatePro
         return HealthGateProperties.parse(properties);
     }
 
+    /** Update waits the same way (the protocol's default), for the new task definition's deployment. */
     @Override
     protected Outcome create(CustomResourceRequest<HealthGateProperties> request, Deadline deadline, Progress progress)
-            throws InterruptedException {
-        return await(request.properties(), deadline, progress);
-    }
-
-    @Override
-    protected Outcome update(CustomResourceRequest<HealthGateProperties> request, Deadline deadline, Progress progress)
             throws InterruptedException {
         return await(request.properties(), deadline, progress);
     }

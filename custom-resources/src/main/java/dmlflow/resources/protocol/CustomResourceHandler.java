@@ -64,8 +64,15 @@ public abstract class CustomResourceHandler<P> implements RequestStreamHandler {
     protected abstract Outcome create(CustomResourceRequest<P> request, Deadline deadline, Progress progress)
             throws Exception;
 
-    protected abstract Outcome update(CustomResourceRequest<P> request, Deadline deadline, Progress progress)
-            throws Exception;
+    /**
+     * Unless a resource says otherwise, an Update does what Create does, with the new properties.
+     * Its answer still carries the id the Update was sent, not {@link #physicalIdFor}: an update
+     * in place, unless the {@link Outcome} names a new id.
+     */
+    protected Outcome update(CustomResourceRequest<P> request, Deadline deadline, Progress progress)
+            throws Exception {
+        return create(request, deadline, progress);
+    }
 
     protected abstract Outcome delete(CustomResourceRequest<P> request, Deadline deadline, Progress progress)
             throws Exception;

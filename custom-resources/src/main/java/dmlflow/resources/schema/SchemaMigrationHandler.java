@@ -122,8 +122,7 @@ public final class SchemaMigrationHandler extends CustomResourceHandler<SchemaMi
             return Outcome.done();
         }
         if (exit != null && exit == NEW_USER_STORE_NEEDED) {
-            migrate(p, startedBy(request.requestId()), deadline, progress, "");
-            return Outcome.done();
+            return create(request, deadline, progress);
         }
         if (exit == null || exit != SCHEMA_CHANGE_NEEDED) {
             throw new ResourceFailure("the schema check failed (image " + p.image() + "): "

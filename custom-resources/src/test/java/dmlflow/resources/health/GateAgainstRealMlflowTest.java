@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dmlflow.resources.testing.MariaDbServer;
 import dmlflow.resources.testing.MlflowClient;
-import dmlflow.resources.testing.MotoServer;
 import dmlflow.resources.testing.TrackingContainer;
+import dmlflow.testing.MotoServer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -3,7 +3,7 @@ package dmlflow.resources.protocol;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dmlflow.resources.testing.AnswerServer;
-import dmlflow.resources.testing.Ports;
+import dmlflow.testing.Ports;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;

@@ -63,11 +63,6 @@ class ProtocolTest {
         }
 
         @Override
-        protected Outcome update(CustomResourceRequest<String> request, Deadline deadline, Progress progress) throws Exception {
-            return act(request.properties(), deadline, progress);
-        }
-
-        @Override
         protected Outcome delete(CustomResourceRequest<String> request, Deadline deadline, Progress progress) throws Exception {
             return act(request.properties(), deadline, progress);
         }
@@ -126,6 +121,9 @@ class ProtocolTest {
                         new Integer[0], Duration.ofSeconds(30), "SUCCESS", "mlflow-DatabaseSetup", null, 1, 0),
                 new Scenario("update keeps the physical id", "update.json", e -> { },
                         new Integer[0], Duration.ofSeconds(30), "SUCCESS", "mlflow-DatabaseSetup", null, 1, 1),
+                new Scenario("update keeps an id that create would not give", "update.json",
+                        e -> e.put("PhysicalResourceId", "an-earlier-physical-id"),
+                        new Integer[0], Duration.ofSeconds(30), "SUCCESS", "an-earlier-physical-id", null, 1, 1),
                 new Scenario("an update during a rollback answers at once and runs no verb", "update.json",
                         e -> { e.put("StackId", STACK_ID.replace(":stack/mlflow/", ":stack/rolling-back/"));
                             Events.properties(e).put("Mode", "throw"); },

@@ -2,6 +2,7 @@ package dmlflow.resources.testing;
 
 import dmlflow.resources.aws.AwsClients;
 import dmlflow.resources.ecs.TaskLogs;
+import dmlflow.testing.MotoServer;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;

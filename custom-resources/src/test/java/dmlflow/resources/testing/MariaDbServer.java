@@ -1,5 +1,6 @@
 package dmlflow.resources.testing;
 
+import dmlflow.testing.Ports;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;

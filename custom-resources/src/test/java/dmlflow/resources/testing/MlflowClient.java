@@ -1,5 +1,6 @@
 package dmlflow.resources.testing;
 
+import dmlflow.testing.MotoServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

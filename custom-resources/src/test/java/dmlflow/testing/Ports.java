@@ -1,4 +1,4 @@
-package dmlflow.resources.testing;
+package dmlflow.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -268,18 +269,32 @@ final class DeployCommand extends BaseCommand {
     }
 
     /**
-     * Replacements that interrupt the server without touching data: a new NAT instance (another
-     * NatInstanceImageId, or another create-only property) leaves the private subnets without a way
-     * out for a few minutes.
+     * Changes to the NAT instance that cut the private subnets off for a while without touching
+     * data: a new instance (another NatInstanceImageId, or another create-only property), or a stop
+     * and start (a new UserData or instance type: "Update requires: Some interruptions" in the
+     * AWS::EC2::Instance reference).
      */
     static List<String> outageNotes(ChangeSetPlanner.Plan plan) {
-        return plan.changes().stream()
-                .filter(change -> "NetworkNatInstanceInstance".equals(change.logicalResourceId())
-                        && ("True".equals(change.replacementAsString()) || "Conditional".equals(change.replacementAsString())))
-                .map(change -> "NOTE: the NAT instance is replaced: the tasks and the"
-                        + " database-setup and health-gate functions have no way out for a few minutes; the server keeps serving.")
-                .toList();
+        List<String> notes = new ArrayList<>();
+        for (ResourceChange change : plan.changes()) {
+            if (!NAT_INSTANCE.equals(change.logicalResourceId())) {
+                continue;
+            }
+            String replacement = change.replacementAsString();
+            boolean replaced = "True".equals(replacement) || "Conditional".equals(replacement);
+            boolean restarted = change.details().stream().anyMatch(detail -> detail.target() != null
+                    && INTERRUPTING_NAT_PROPERTIES.contains(detail.target().name()));
+            if (replaced || restarted) {
+                notes.add("NOTE: the NAT instance is " + (replaced ? "replaced" : "stopped and started") + ": the tasks"
+                        + " and the database-setup and health-gate functions have no way out for a few minutes; the"
+                        + " server keeps serving.");
+            }
+        }
+        return notes;
     }
+
+    static final String NAT_INSTANCE = "NetworkNatInstanceInstance";
+    static final Set<String> INTERRUPTING_NAT_PROPERTIES = Set.of("UserData", "InstanceType", "EbsOptimized");
 
     /** The values the stack would get: given, else previous (on update), else the template default. */
     static Map<String, String> effective(StackTemplate template, Map<String, String> given, Map<String, String> previous) {

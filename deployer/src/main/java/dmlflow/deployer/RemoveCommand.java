@@ -1,10 +1,13 @@
 package dmlflow.deployer;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import software.amazon.awssdk.services.cloudformation.model.ResourceStatus;
+import software.amazon.awssdk.services.cloudformation.model.StackEvent;
 import software.amazon.awssdk.services.rds.model.DBClusterSnapshot;
 
 /**
@@ -16,6 +19,10 @@ import software.amazon.awssdk.services.rds.model.DBClusterSnapshot;
                 + " recorded (./deploy.sh --restore brings the server back on them), unless --delete-data is given"
                 + " and confirmed.")
 final class RemoveCommand extends BaseCommand {
+    /** The stack's own certificate (HostedZoneId), which ACM releases a little after its listener goes. */
+    static final String CERTIFICATE = "LoadBalancerCertificate";
+    static final Duration CERTIFICATE_RELEASE = Duration.ofSeconds(30);
+
     @Option(names = "--delete-data", description = "Also delete what the stack kept: the artifact bucket (every object"
             + " version), its final database snapshots, and its secrets (restorable for 7 days). Snapshots taken"
             + " before the removal are never deleted. Works again later, after the stack is gone.")
@@ -154,12 +161,41 @@ final class RemoveCommand extends BaseCommand {
 
     private void deleteStack(AwsSession aws, StackState state) {
         StackWatcher.Result result = deleteAndWatch(aws, state);
+        if (!result.succeeded() && onlyTheCertificateWasStillInUse(result)) {
+            console.info("The load balancer's certificate was still in use a moment ago (ACM lets go of it shortly"
+                    + " after the listener is gone); deleting the stack again in " + CERTIFICATE_RELEASE.toSeconds() + " s.");
+            pause(CERTIFICATE_RELEASE);
+            result = deleteAndWatch(aws, state);
+        }
         if (!result.succeeded()) {
             throw DeployerException.failed("the stack could not be deleted: " + result.rootCause() + "\nIt is now "
                     + result.finalStatus() + ". Fix or remove that resource by hand, then run ./remove.sh again"
                     + " (or delete the stack in the console, choosing to retain the resource that failed).");
         }
         console.info("Stack " + options.stackName + " is deleted.");
+    }
+
+    /**
+     * ACM keeps a certificate "in use" for a little while after the listener that used it is deleted,
+     * so the stack's deletion can fail on the certificate alone (aws-cdk issue 4179); a second
+     * deletion then finishes.
+     */
+    static boolean onlyTheCertificateWasStillInUse(StackWatcher.Result result) {
+        List<StackEvent> failed = result.events().stream()
+                .filter(event -> event.resourceStatus() == ResourceStatus.DELETE_FAILED)
+                .filter(event -> !event.logicalResourceId().equals(event.stackName()))
+                .toList();
+        return !failed.isEmpty() && failed.stream().allMatch(event -> CERTIFICATE.equals(event.logicalResourceId())
+                && String.valueOf(event.resourceStatusReason()).toLowerCase(java.util.Locale.ROOT).contains("in use"));
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw DeployerException.failed("interrupted while waiting for the certificate to be released");
+        }
     }
 
     private void report(RetainedData data, RetainedData.Kept kept, String region) {

@@ -11,6 +11,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.cloudformation.model.ChangeSetType;
 import software.amazon.awssdk.services.cloudformation.model.ResourceChange;
+import software.amazon.awssdk.services.cloudformation.model.ResourceChangeDetail;
+import software.amazon.awssdk.services.cloudformation.model.ResourceTargetDefinition;
 
 /** Which planned changes put data at risk: removing or replacing what holds runs, artifacts or logins. */
 class PlanTest {
@@ -90,6 +92,12 @@ class PlanTest {
         assertThat(DeployCommand.outageNotes(plan)).singleElement().asString().contains("NAT instance is replaced");
         ChangeSetPlanner.Plan quiet = new ChangeSetPlanner.Plan("id", ChangeSetType.UPDATE, List.of(
                 change("NetworkNatInstanceInstance", "AWS::EC2::Instance", "Modify", "False")), false);
-        assertThat(DeployCommand.outageNotes(quiet)).isEmpty();
+        assertThat(DeployCommand.outageNotes(quiet)).as("a tag, say").isEmpty();
+        ChangeSetPlanner.Plan restarted = new ChangeSetPlanner.Plan("id", ChangeSetType.UPDATE, List.of(
+                change("NetworkNatInstanceInstance", "AWS::EC2::Instance", "Modify", "False").toBuilder()
+                        .details(ResourceChangeDetail.builder().target(ResourceTargetDefinition.builder()
+                                .attribute("Properties").name("UserData").requiresRecreation("Never").build()).build())
+                        .build()), false);
+        assertThat(DeployCommand.outageNotes(restarted)).singleElement().asString().contains("NAT instance is stopped and started");
     }
 }

@@ -15,6 +15,7 @@ import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.route53.Route53Client;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.sts.StsClient;
 
@@ -42,6 +43,7 @@ public final class AwsSession implements AutoCloseable {
     private RdsClient rds;
     private SecretsManagerClient secretsManager;
     private SsmClient ssm;
+    private Route53Client route53;
 
     AwsSession(CommonOptions options) {
         this(options, Console.system());
@@ -145,9 +147,17 @@ public final class AwsSession implements AutoCloseable {
         return ssm;
     }
 
+    public synchronized Route53Client route53() {
+        if (route53 == null) {
+            route53 = Route53Client.builder().region(region).credentialsProvider(credentials).httpClient(http)
+                    .overrideConfiguration(overrides()).build();
+        }
+        return route53;
+    }
+
     @Override
     public void close() {
-        for (SdkAutoCloseable client : new SdkAutoCloseable[] {cloudFormation, s3, sts, rds, secretsManager, ssm}) {
+        for (SdkAutoCloseable client : new SdkAutoCloseable[] {cloudFormation, s3, sts, rds, secretsManager, ssm, route53}) {
             if (client != null) {
                 client.close();
             }

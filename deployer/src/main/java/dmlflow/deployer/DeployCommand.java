@@ -58,8 +58,13 @@ final class DeployCommand extends BaseCommand {
             }
             boolean creating = state.neverDeployed();
             Map<String, String> previous = creating ? Map.of() : state.parameters();
-            // Before anything is made or uploaded: the Rules with the values kept from the stack.
-            validator.checkRules(effective(template, input.parameters(), previous));
+            // Before anything is made or uploaded: the Rules with the values kept from the stack, and
+            // the zone the certificate is to be validated in.
+            Map<String, String> intended = effective(template, input.parameters(), previous);
+            validator.checkRules(intended);
+            if (DomainZone.needsCheck(intended, input.parameters(), creating)) {
+                DomainZone.check(aws.route53(), intended.get(DomainZone.ZONE), intended.getOrDefault(DomainZone.DOMAIN, ""));
+            }
 
             AssetStore assets = AssetStore.ensure(aws, inputs.bootstrapPath, watcher(aws), console);
             Map<String, String> given = new LinkedHashMap<>(input.parameters());

@@ -10,7 +10,7 @@ set -euo pipefail
 # dnf can run out of memory on a t4g.nano's 512 MiB (amazon-linux-2023 issue 404): a swap file
 # for this first boot, when packages are installed.
 if ! swapon --show | grep -q .; then
-    fallocate -l 1G /swapfile && chmod 600 /swapfile && mkswap -q /swapfile && swapon /swapfile || true
+    { fallocate -l 1G /swapfile && chmod 600 /swapfile && mkswap /swapfile > /dev/null && swapon /swapfile; } || true
 fi
 
 cat > /usr/local/sbin/dmlflow-nat <<'SCRIPT'

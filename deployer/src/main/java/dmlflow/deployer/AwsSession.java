@@ -12,6 +12,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -44,6 +45,7 @@ public final class AwsSession implements AutoCloseable {
     private SecretsManagerClient secretsManager;
     private SsmClient ssm;
     private Route53Client route53;
+    private Ec2Client ec2;
 
     AwsSession(CommonOptions options) {
         this(options, Console.system());
@@ -155,9 +157,17 @@ public final class AwsSession implements AutoCloseable {
         return route53;
     }
 
+    public synchronized Ec2Client ec2() {
+        if (ec2 == null) {
+            ec2 = Ec2Client.builder().region(region).credentialsProvider(credentials).httpClient(http)
+                    .overrideConfiguration(overrides()).build();
+        }
+        return ec2;
+    }
+
     @Override
     public void close() {
-        for (SdkAutoCloseable client : new SdkAutoCloseable[] {cloudFormation, s3, sts, rds, secretsManager, ssm, route53}) {
+        for (SdkAutoCloseable client : new SdkAutoCloseable[] {cloudFormation, s3, sts, rds, secretsManager, ssm, route53, ec2}) {
             if (client != null) {
                 client.close();
             }

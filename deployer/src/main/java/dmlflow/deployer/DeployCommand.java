@@ -86,6 +86,11 @@ final class DeployCommand extends BaseCommand {
                 given.put(NatImage.PARAMETER, image);
                 console.info("NAT instance image: " + image + " (the newest in " + imageSource.get() + "), kept in "
                         + NatImage.PARAMETER + " until you give another.");
+            } else if (NatImage.keepsRunningImage(template, given, effective(template, given, previous), previous, creating)) {
+                NatImage.runningImage(aws.cloudFormation(), aws.ec2(), options.stackName).ifPresent(image -> {
+                    given.put(NatImage.PARAMETER, image);
+                    console.info("NAT instance image: " + image + " (the one it runs), kept in " + NatImage.PARAMETER + ".");
+                });
             }
             validator.checkEffective(effective(template, given, previous));
             String templateUrl = assets.url(assets.upload(template.path(), "templates", "yaml", console));
@@ -282,7 +287,7 @@ final class DeployCommand extends BaseCommand {
     static List<String> outageNotes(ChangeSetPlanner.Plan plan) {
         List<String> notes = new ArrayList<>();
         for (ResourceChange change : plan.changes()) {
-            if (!NAT_INSTANCE.equals(change.logicalResourceId())) {
+            if (!NatImage.INSTANCE.equals(change.logicalResourceId())) {
                 continue;
             }
             String replacement = change.replacementAsString();
@@ -298,7 +303,6 @@ final class DeployCommand extends BaseCommand {
         return notes;
     }
 
-    static final String NAT_INSTANCE = "NetworkNatInstanceInstance";
     static final Set<String> INTERRUPTING_NAT_PROPERTIES = Set.of("UserData", "InstanceType", "EbsOptimized");
 
     /** The values the stack would get: given, else previous (on update), else the template default. */

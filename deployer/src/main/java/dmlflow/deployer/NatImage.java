@@ -6,6 +6,9 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ssm.SsmClient;
 
 /**
@@ -17,6 +20,7 @@ import software.amazon.awssdk.services.ssm.SsmClient;
  */
 final class NatImage {
     static final String PARAMETER = "NatInstanceImageId";
+    static final String INSTANCE = "NetworkNatInstanceInstance";
     private static final Pattern SSM_REFERENCE = Pattern.compile("\\{\\{resolve:ssm:([^}:]+)}}");
     private static final Pattern IMAGE_ID = Pattern.compile("ami-([0-9a-f]{8}|[0-9a-f]{17})");
 
@@ -32,6 +36,31 @@ final class NatImage {
         }
         boolean makesInstance = creating || !"instance".equals(previous.get("NatMode"));
         return makesInstance ? latestImageParameter(template.resources()) : Optional.empty();
+    }
+
+    /**
+     * A stack whose NAT instance was made before NatInstanceImageId existed (its image came from an
+     * SSM-typed parameter) has no id on record: an update would resolve the newest image and
+     * replace the instance. Its running instance's own image is pinned instead.
+     */
+    static boolean keepsRunningImage(StackTemplate template, Map<String, String> given, Map<String, String> effective,
+            Map<String, String> previous, boolean creating) {
+        return !creating && template.parameters().containsKey(PARAMETER) && !given.containsKey(PARAMETER)
+                && "instance".equals(effective.get("NatMode")) && "instance".equals(previous.get("NatMode"))
+                && !previous.containsKey(PARAMETER);
+    }
+
+    /** The image the stack's NAT instance runs, if it has one. */
+    static Optional<String> runningImage(CloudFormationClient cloudFormation, Ec2Client ec2, String stack) {
+        try {
+            String instanceId = cloudFormation.describeStackResource(r -> r.stackName(stack).logicalResourceId(INSTANCE))
+                    .stackResourceDetail().physicalResourceId();
+            return ec2.describeInstances(r -> r.instanceIds(instanceId)).reservations().stream()
+                    .flatMap(reservation -> reservation.instances().stream())
+                    .map(Instance::imageId).findFirst();
+        } catch (SdkException e) {
+            return Optional.empty();
+        }
     }
 
     /** The id to pass as NatInstanceImageId, read from SSM now. */

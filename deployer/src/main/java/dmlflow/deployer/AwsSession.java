@@ -1,9 +1,14 @@
 package dmlflow.deployer;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.ProfileCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
@@ -38,14 +43,7 @@ public final class AwsSession implements AutoCloseable {
     private final SdkHttpClient http = UrlConnectionHttpClient.builder()
             .connectionTimeout(Duration.ofSeconds(5)).socketTimeout(READ_TIMEOUT).build();
     private final SilentEndpoints silentEndpoints;
-    private CloudFormationClient cloudFormation;
-    private S3Client s3;
-    private StsClient sts;
-    private RdsClient rds;
-    private SecretsManagerClient secretsManager;
-    private SsmClient ssm;
-    private Route53Client route53;
-    private Ec2Client ec2;
+    private final Map<Class<?>, SdkAutoCloseable> clients = new LinkedHashMap<>();
 
     AwsSession(CommonOptions options) {
         this(options, Console.system());
@@ -88,23 +86,14 @@ public final class AwsSession implements AutoCloseable {
                 .build();
     }
 
-    public synchronized CloudFormationClient cloudFormation() {
-        if (cloudFormation == null) {
-            cloudFormation = CloudFormationClient.builder().region(region).credentialsProvider(credentials)
-                    .httpClient(http).overrideConfiguration(overrides()).build();
-        }
-        return cloudFormation;
+    public CloudFormationClient cloudFormation() {
+        return client(CloudFormationClient.class, CloudFormationClient::builder, overrides());
     }
 
-    public synchronized S3Client s3() {
-        if (s3 == null) {
-            // A custom S3 endpoint (an S3-compatible store, an emulator, an IP address) rarely resolves
-            // bucket.host names: address buckets by path there.
-            s3 = S3Client.builder().region(region).credentialsProvider(credentials).httpClient(http)
-                    .forcePathStyle(customS3Endpoint())
-                    .overrideConfiguration(uploadOverrides()).build();
-        }
-        return s3;
+    public S3Client s3() {
+        // A custom S3 endpoint (an S3-compatible store, an emulator, an IP address) rarely resolves
+        // bucket.host names: address buckets by path there.
+        return client(S3Client.class, () -> S3Client.builder().forcePathStyle(customS3Endpoint()), uploadOverrides());
     }
 
     private static boolean customS3Endpoint() {
@@ -117,61 +106,41 @@ public final class AwsSession implements AutoCloseable {
         return System.getProperty("aws.endpointUrlS3") != null || System.getProperty("aws.endpointUrl") != null;
     }
 
-    public synchronized StsClient sts() {
-        if (sts == null) {
-            sts = StsClient.builder().region(region).credentialsProvider(credentials).httpClient(http)
-                    .overrideConfiguration(overrides()).build();
-        }
-        return sts;
+    public StsClient sts() {
+        return client(StsClient.class, StsClient::builder, overrides());
     }
 
-    public synchronized RdsClient rds() {
-        if (rds == null) {
-            rds = RdsClient.builder().region(region).credentialsProvider(credentials).httpClient(http)
-                    .overrideConfiguration(overrides()).build();
-        }
-        return rds;
+    public RdsClient rds() {
+        return client(RdsClient.class, RdsClient::builder, overrides());
     }
 
-    public synchronized SecretsManagerClient secretsManager() {
-        if (secretsManager == null) {
-            secretsManager = SecretsManagerClient.builder().region(region).credentialsProvider(credentials).httpClient(http)
-                    .overrideConfiguration(overrides()).build();
-        }
-        return secretsManager;
+    public SecretsManagerClient secretsManager() {
+        return client(SecretsManagerClient.class, SecretsManagerClient::builder, overrides());
     }
 
-    public synchronized SsmClient ssm() {
-        if (ssm == null) {
-            ssm = SsmClient.builder().region(region).credentialsProvider(credentials).httpClient(http)
-                    .overrideConfiguration(overrides()).build();
-        }
-        return ssm;
+    public SsmClient ssm() {
+        return client(SsmClient.class, SsmClient::builder, overrides());
     }
 
-    public synchronized Route53Client route53() {
-        if (route53 == null) {
-            route53 = Route53Client.builder().region(region).credentialsProvider(credentials).httpClient(http)
-                    .overrideConfiguration(overrides()).build();
-        }
-        return route53;
+    public Route53Client route53() {
+        return client(Route53Client.class, Route53Client::builder, overrides());
     }
 
-    public synchronized Ec2Client ec2() {
-        if (ec2 == null) {
-            ec2 = Ec2Client.builder().region(region).credentialsProvider(credentials).httpClient(http)
-                    .overrideConfiguration(overrides()).build();
-        }
-        return ec2;
+    public Ec2Client ec2() {
+        return client(Ec2Client.class, Ec2Client::builder, overrides());
+    }
+
+    /** Each client once per session, on first use, with this session's region, credentials and HTTP client. */
+    private synchronized <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C extends SdkAutoCloseable> C client(
+            Class<C> type, Supplier<B> builder, ClientOverrideConfiguration overrides) {
+        return type.cast(clients.computeIfAbsent(type, unused -> builder.get().region(region).credentialsProvider(credentials)
+                .httpClient(http).overrideConfiguration(overrides).build()));
     }
 
     @Override
-    public void close() {
-        for (SdkAutoCloseable client : new SdkAutoCloseable[] {cloudFormation, s3, sts, rds, secretsManager, ssm, route53, ec2}) {
-            if (client != null) {
-                client.close();
-            }
-        }
+    public synchronized void close() {
+        clients.values().forEach(SdkAutoCloseable::close);
+        clients.clear();
         http.close();
     }
 }

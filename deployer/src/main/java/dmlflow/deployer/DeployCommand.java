@@ -79,20 +79,9 @@ final class DeployCommand extends BaseCommand {
                 given.put(CODE_BUCKET, assets.bucket());
                 given.put(CODE_KEY, assets.upload(inputs.jar, "custom-resources", "jar", console));
             }
-            Optional<String> imageSource = NatImage.toPin(template, given, effective(template, given, previous), previous,
-                    creating);
-            if (imageSource.isPresent()) {
-                String image = NatImage.read(aws.ssm(), imageSource.get());
-                given.put(NatImage.PARAMETER, image);
-                console.info("NAT instance image: " + image + " (the newest in " + imageSource.get() + "), kept in "
-                        + NatImage.PARAMETER + " until you give another.");
-            } else if (NatImage.keepsRunningImage(template, given, effective(template, given, previous), previous, creating)) {
-                NatImage.runningImage(aws.cloudFormation(), aws.ec2(), options.stackName).ifPresent(image -> {
-                    given.put(NatImage.PARAMETER, image);
-                    console.info("NAT instance image: " + image + " (the one it runs), kept in " + NatImage.PARAMETER + ".");
-                });
-            }
-            validator.checkEffective(effective(template, given, previous));
+            pinNatImage(aws, template, given, previous, creating);
+            Map<String, String> values = effective(template, given, previous);
+            validator.checkEffective(values);
             String templateUrl = assets.url(assets.upload(template.path(), "templates", "yaml", console));
 
             ChangeSetPlanner planner = new ChangeSetPlanner(aws.cloudFormation(), options.poll(), clock);
@@ -109,10 +98,10 @@ final class DeployCommand extends BaseCommand {
             if (!creating) {
                 ChangeSetPlanner.describe(plan).forEach(console::info);
             }
-            CostEstimate.reportOrWhyNot(effective(template, given, previous), inputs.pricesDirectory, aws.region().id())
+            CostEstimate.reportOrWhyNot(values, inputs.pricesDirectory, aws.region().id())
                     .forEach(console::info);
             outageNotes(plan).forEach(console::info);
-            String snapshot = effective(template, given, previous).getOrDefault(RetainedData.SNAPSHOT_PARAMETER, "");
+            String snapshot = values.getOrDefault(RetainedData.SNAPSHOT_PARAMETER, "");
             if (!confirm(plan, dataParameterChanges(given, previous, creating), snapshot)) {
                 planner.discard(plan);
                 console.info("Nothing changed; the change set was deleted.");
@@ -122,7 +111,7 @@ final class DeployCommand extends BaseCommand {
             StackWatcher watcher = watcher(aws);
             String before = watcher.newestEvent(options.stackName);
             planner.execute(plan);
-            int total = creating ? template.resourceCount(effective(template, given, previous)) : plan.changes().size();
+            int total = creating ? template.resourceCount(values) : plan.changes().size();
             StackWatcher.Result result = watcher.watch(options.stackName, before, total);
             if (!result.succeeded()) {
                 throw DeployerException.failed("deployment failed: " + result.rootCause() + "\nThe stack is now "
@@ -135,6 +124,26 @@ final class DeployCommand extends BaseCommand {
             Outputs.printUsage(console, StackState.describe(aws.cloudFormation(), options.stackName), aws.region().id());
             return 0;
         }
+    }
+
+    /**
+     * Puts the NAT instance's image in NatInstanceImageId when this deploy must pin it: the newest
+     * from SSM when the instance is made, the running one's for a stack from before the pin.
+     */
+    private void pinNatImage(AwsSession aws, StackTemplate template, Map<String, String> given,
+            Map<String, String> previous, boolean creating) {
+        Map<String, String> values = effective(template, given, previous);
+        Optional<String> newest = NatImage.toPin(template, given, values, previous, creating);
+        Optional<String> image = newest.map(parameter -> NatImage.read(aws.ssm(), parameter));
+        String source = newest.map(parameter -> "the newest in " + parameter).orElse("the one it runs");
+        if (newest.isEmpty() && NatImage.keepsRunningImage(template, given, values, previous, creating)) {
+            image = NatImage.runningImage(aws.cloudFormation(), aws.ec2(), options.stackName);
+        }
+        image.ifPresent(id -> {
+            given.put(NatImage.PARAMETER, id);
+            console.info("NAT instance image: " + id + " (" + source + "), kept in " + NatImage.PARAMETER
+                    + " until you give another.");
+        });
     }
 
     private StackState deleteFailedStack(AwsSession aws, StackState state) {

@@ -47,17 +47,12 @@ final class ParameterValidator {
     }
 
     /**
-     * The template's Rules as far as the given values alone decide them, before any AWS call: an
-     * assertion that needs a value not given (an update may keep a previous one) waits for
-     * {@link #checkRules} or {@link #checkEffective}.
+     * The template's Rules, as far as these values decide them: with the given values alone
+     * (before any AWS call) an assertion that needs a value not given (an update may keep a
+     * previous one) is left for a later check with more values, or for CloudFormation.
      */
-    void checkGivenRules(Map<String, String> given) {
-        fail(ruleViolations(given));
-    }
-
-    /** The template's Rules on the values a stack would get. */
-    void checkRules(Map<String, String> effective) {
-        fail(ruleViolations(effective));
+    void checkRules(Map<String, String> values) {
+        fail(ruleViolations(values));
     }
 
     /** The whole set of values a stack would get: required ones present, template Rules, orderings. */

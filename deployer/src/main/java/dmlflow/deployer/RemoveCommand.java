@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.services.cloudformation.model.ResourceStatus;
@@ -186,7 +187,7 @@ final class RemoveCommand extends BaseCommand {
                 .filter(event -> !event.logicalResourceId().equals(event.stackName()))
                 .toList();
         return !failed.isEmpty() && failed.stream().allMatch(event -> CERTIFICATE.equals(event.logicalResourceId())
-                && String.valueOf(event.resourceStatusReason()).toLowerCase(java.util.Locale.ROOT).contains("in use"));
+                && String.valueOf(event.resourceStatusReason()).toLowerCase(Locale.ROOT).contains("in use"));
     }
 
     private static void pause(Duration duration) {

@@ -51,7 +51,7 @@ final class StackInputs {
         ParameterValidator validator = new ParameterValidator(template);
         validator.checkNames(input.parameters(), Set.of(CODE_BUCKET, CODE_KEY));
         validator.checkValues(input.parameters());
-        validator.checkGivenRules(input.parameters());
+        validator.checkRules(input.parameters());
         Checked checked = new Checked(template, input, validator);
         if (needsJar && checked.takesCode() && !Files.isRegularFile(jar)) {
             throw DeployerException.usage("no custom-resources jar at " + jar

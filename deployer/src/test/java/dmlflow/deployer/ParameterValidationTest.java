@@ -158,11 +158,11 @@ class ParameterValidationTest {
     @Test
     void aZoneWithoutANameIsRefusedUnlessTheStackAlreadyHasOne() {
         ParameterValidator validator = new ParameterValidator(MLFLOW);
-        assertThat(refusal(() -> validator.checkGivenRules(Map.of("HostedZoneId", "Z0123456789ABCDEFGHIJ", "DomainName", ""))))
+        assertThat(refusal(() -> validator.checkRules(Map.of("HostedZoneId", "Z0123456789ABCDEFGHIJ", "DomainName", ""))))
                 .hasMessageContaining("HostedZoneId needs DomainName");
         // Not given at all: an update may keep the stack's DomainName, so the given values do not decide.
         Map<String, String> zoneOnly = Map.of("HostedZoneId", "Z0123456789ABCDEFGHIJ");
-        assertThatCode(() -> validator.checkGivenRules(zoneOnly)).doesNotThrowAnyException();
+        assertThatCode(() -> validator.checkRules(zoneOnly)).doesNotThrowAnyException();
         assertThat(refusal(() -> validator.checkRules(DeployCommand.effective(MLFLOW, zoneOnly, Map.of()))))
                 .as("a new stack").hasMessageContaining("HostedZoneId needs DomainName");
         assertThatCode(() -> validator.checkRules(DeployCommand.effective(MLFLOW, zoneOnly,

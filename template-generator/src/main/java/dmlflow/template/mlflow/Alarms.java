@@ -52,6 +52,7 @@ final class Alarms extends Construct {
     private final Props props;
     private final CfnTopic topic;
     private final List<CfnResource> made = new ArrayList<>();
+    private final List<CfnAlarm> alarms = new ArrayList<>();
 
     Alarms(Construct scope, String id, Props props) {
         super(scope, id);
@@ -160,11 +161,7 @@ final class Alarms extends Construct {
     }
 
     private void alarm(CfnAlarm.Builder builder) {
-        made(builder.alarmActions(List.of(topic.getRef())).okActions(List.of(topic.getRef())).build());
-    }
-
-    private CfnAlarm findAlarm(String id) {
-        return (CfnAlarm) getNode().findChild(id);
+        alarms.add(made(builder.alarmActions(List.of(topic.getRef())).okActions(List.of(topic.getRef())).build()));
     }
 
     /**
@@ -205,9 +202,7 @@ final class Alarms extends Construct {
 
     @SafeVarargs
     private static Map<String, Object> policy(Map<String, Object>... statements) {
-        List<Map<String, Object>> list = new ArrayList<>();
-        list.addAll(List.of(statements));
-        return Json.object("Version", "2012-10-17", "Statement", list);
+        return Json.object("Version", "2012-10-17", "Statement", List.of(statements));
     }
 
     private static CfnAlarm.MetricDataQueryProperty mathQuery(String id, String expression, String label) {
@@ -235,10 +230,7 @@ final class Alarms extends Construct {
 
     /** The alarms' signals, side by side, with the alarms' own states on top. */
     private Map<String, Object> dashboard(String albName, String targetGroupName) {
-        List<Object> alarmArns = new ArrayList<>();
-        for (String id : List.of("ServerErrors", "UnhealthyTargets", "TooFewHealthyTasks", "DatabaseAtMaxCapacity")) {
-            alarmArns.add(findAlarm(id).getAttrArn());
-        }
+        List<String> alarmArns = alarms.stream().map(CfnAlarm::getAttrArn).toList();
         String service = props.service().serviceName();
         String cluster = props.service().clusterName();
         String database = props.database().clusterIdentifier();

@@ -88,11 +88,10 @@ final class LoadBalancer extends Construct {
         securityGroup.addIngressRule(Peer.ipv4(props.allowedCidr()), Port.tcp(443), "HTTPS from AllowedCidr");
         // The health gate runs in the private subnets: its requests reach the load balancer from
         // the NAT gateway's address, which AllowedCidr need not include.
-        securityGroup.addIngressRule(Peer.ipv4(Fn.join("", List.of(props.network().natPublicIp(), "/32"))),
-                Port.tcp(80), "Health gate, through the NAT");
+        String natSource = Fn.join("", List.of(props.network().natPublicIp(), "/32"));
+        securityGroup.addIngressRule(Peer.ipv4(natSource), Port.tcp(80), "Health gate, through the NAT");
         // With a domain of its own the gate probes https://DomainName, as users reach it.
-        securityGroup.addIngressRule(Peer.ipv4(Fn.join("", List.of(props.network().natPublicIp(), "/32"))),
-                Port.tcp(443), "Health gate over HTTPS, through the NAT");
+        securityGroup.addIngressRule(Peer.ipv4(natSource), Port.tcp(443), "Health gate over HTTPS, through the NAT");
 
         alb = new ApplicationLoadBalancer(this, "Alb", ApplicationLoadBalancerProps.builder()
                 .vpc(props.network().vpc())
@@ -131,7 +130,6 @@ final class LoadBalancer extends Construct {
         // The health gate must send an API request as users do (to prove the Host check lets them
         // in), but with a certificate port 80 redirects everything: forward what comes from the
         // NAT gateway's address (the gate's, the stack's own) on port 80 whatever its path.
-        String natSource = Fn.join("", List.of(props.network().natPublicIp(), "/32"));
         // Priority 1 is the health rule's since the first release: a stack update that moved it
         // would collide with the new rule (priorities are unique per listener) and fail.
         healthRule = forwardOnPortEighty("HealthOverHttp", 1, CfnListenerRule.RuleConditionProperty.builder()

@@ -22,8 +22,9 @@ import software.amazon.awscdk.services.ec2.CfnSecurityGroup;
  * The lean way out of the private subnets (NatMode instance): a t4g.nano in a public subnet with
  * its own Elastic IP, source/destination check off, forwarding and masquerading (nat-instance.sh).
  * At boot it signals CloudFormation only once it forwards (a creation policy), so the routes never
- * switch to an instance that drops traffic. CloudWatch alarms recover it (StatusCheckFailed_System: same instance, address and disk on new
- * hardware) or reboot it (StatusCheckFailed_Instance); the forwarding comes back at every boot.
+ * switch to an instance that drops traffic. CloudWatch alarms recover it (StatusCheckFailed_System:
+ * same instance, address and disk on new hardware) or reboot it (StatusCheckFailed_Instance); the
+ * forwarding comes back at every boot.
  * It runs no AWS calls, so it has no role.
  */
 final class NatInstance extends Construct {

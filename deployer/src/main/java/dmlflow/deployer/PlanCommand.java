@@ -49,6 +49,8 @@ final class PlanCommand extends BaseCommand {
         console.info("A new stack would hold " + counts.values().stream().mapToInt(Integer::intValue).sum() + " resources:");
         counts.forEach((type, count) -> console.info(String.format("  %3d  %s", count, type)));
         console.info("");
+        ServerCapacity.describe(effective).forEach(console::info);
+        console.info("");
         CostEstimate.reportOrWhyNot(effective, inputs.pricesDirectory, region()).forEach(console::info);
         return 0;
     }

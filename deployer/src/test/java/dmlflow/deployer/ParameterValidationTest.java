@@ -60,6 +60,38 @@ class ParameterValidationTest {
     }
 
     @Test
+    void workersThatWouldPassSeventyPercentOfTaskMemoryAreRefusedNamingWhatFits() {
+        Map<String, String> effective = DeployCommand.effective(MLFLOW,
+                Map.of("TaskMemory", "1024", "Workers", "2", DeployCommand.CODE_BUCKET, "assets-bucket", DeployCommand.CODE_KEY, "k.jar"), Map.of());
+        assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkEffective(effective)))
+                .hasMessageContaining("Workers 2")
+                .hasMessageContaining("need TaskMemory 2048 or more")
+                .hasMessageContaining("within 70% of the task's memory");
+    }
+
+    @Test
+    void everyWorkersAndMemoryPairIsAcceptedExactlyWhenItsPeakFitsSeventyPercent() {
+        for (int workers = 1; workers <= 16; workers++) {
+            for (int memory = 1024; memory <= 30720; memory += 1024) {
+                String cpu = memory <= 4096 ? "512" : memory <= 8192 ? "1024" : memory <= 16384 ? "2048" : "4096";
+                Map<String, String> effective = DeployCommand.effective(MLFLOW, Map.of("TaskCpu", cpu,
+                        "TaskMemory", String.valueOf(memory), "Workers", String.valueOf(workers),
+                        DeployCommand.CODE_BUCKET, "assets-bucket", DeployCommand.CODE_KEY, "k.jar"), Map.of());
+                boolean fits = ServerCapacity.SERVER_BASE_MIB + workers * ServerCapacity.WORKER_PEAK_MIB <= 0.7 * memory;
+                boolean accepted;
+                try {
+                    new ParameterValidator(MLFLOW).checkEffective(effective);
+                    accepted = true;
+                } catch (DeployerException refused) {
+                    assertThat(refused).hasMessageContaining("WorkersFitMemory");
+                    accepted = false;
+                }
+                assertThat(accepted).as("Workers %d with TaskMemory %d", workers, memory).isEqualTo(fits);
+            }
+        }
+    }
+
+    @Test
     void countsAndCapacitiesMustBeInOrder() {
         Map<String, String> effective = DeployCommand.effective(MLFLOW, Map.of("MinTaskCount", "4", "DesiredTaskCount", "3",
                 "MaxTaskCount", "2", "DatabaseMinCapacity", "4", DeployCommand.CODE_BUCKET, "assets-bucket",
@@ -129,6 +161,8 @@ class ParameterValidationTest {
         assertThat(console.out()).contains("valid with these parameters", "Workers", "(given)", "(set by deploy)",
                 "AWS::ElasticLoadBalancingV2::Listener", "Custom::MlflowHealth");
         assertThat(console.out()).containsPattern("\\s+2\\s+AWS::ElasticLoadBalancingV2::Listener");
+        assertThat(console.out()).contains("memory at peak   ~1280 MiB of 2048 (63%): 4 workers",
+                "largest artifact ~25 GiB");
     }
 
     @Test

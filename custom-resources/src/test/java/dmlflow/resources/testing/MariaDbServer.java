@@ -97,6 +97,19 @@ public final class MariaDbServer {
         }
     }
 
+    /**
+     * Stops the server's process where it stands (SIGSTOP): connections are still accepted by the
+     * kernel but nothing answers, as while a paused Aurora Serverless v2 instance resumes.
+     */
+    public void freeze() throws IOException, InterruptedException {
+        run(List.of("kill", "-STOP", String.valueOf(process.pid())));
+    }
+
+    /** Lets a frozen server go on (SIGCONT). */
+    public void thaw() throws IOException, InterruptedException {
+        run(List.of("kill", "-CONT", String.valueOf(process.pid())));
+    }
+
     private static MariaDbServer serve(Path dir) throws IOException, InterruptedException {
         Path data = dir.resolve("data");
         int port = Ports.free();

@@ -38,6 +38,11 @@ public final class MlflowClient {
         return List.of(TrackingContainer.python(script("s3_objects.py"), s3Environment(), "list", bucket).split("\n"));
     }
 
+    /** An object's ETag as S3 reports it (a multipart upload's ends in -PARTS). */
+    public String etag(String bucket, String key) {
+        return TrackingContainer.python(script("s3_objects.py"), s3Environment(), "etag", bucket, key);
+    }
+
     /** Runs the client as a user; its last output line. */
     public String run(URI base, String username, String password, String... args) {
         String[] all = new String[args.length + 1];

@@ -38,6 +38,48 @@ final class FargateSizes {
         return values;
     }
 
+    /**
+     * Peak resident memory of one uvicorn worker, and of the processes every task has besides them
+     * (the mlflow CLI parent, uvicorn's supervisor, multiprocessing's tracker), under
+     * scripts/bench-server.sh with the real MLflow, rounded up (README "How fast it serves").
+     */
+    static final int WORKER_PEAK_MIB = 256;
+    static final int SERVER_BASE_MIB = 256;
+    /** The share of TaskMemory the server may use at its peak, leaving room for the page cache and growth. */
+    static final double MEMORY_HEADROOM = 0.7;
+
+    /** The fewest MiB of task memory that hold this many workers at their peak. */
+    static int memoryFor(int workers) {
+        double needed = (SERVER_BASE_MIB + workers * WORKER_PEAK_MIB) / MEMORY_HEADROOM;
+        return (int) Math.max(1024, Math.ceil(needed / 1024) * 1024);
+    }
+
+    /**
+     * Rules that refuse a Workers count whose peak memory would pass 70% of TaskMemory, naming the
+     * memory it needs; one rule for each group of counts that need the same memory.
+     */
+    static void addWorkerRules(Stack stack, CfnParameter workers, CfnParameter memory, int maxWorkers) {
+        Map<Integer, List<String>> countsByMemory = new LinkedHashMap<>();
+        for (int count = 1; count <= maxWorkers; count++) {
+            countsByMemory.computeIfAbsent(memoryFor(count), needed -> new ArrayList<>()).add(String.valueOf(count));
+        }
+        List<Integer> allMemory = MEMORY_BY_CPU.values().stream().flatMap(List::stream).distinct().sorted().toList();
+        countsByMemory.forEach((needed, counts) -> {
+            if (needed <= allMemory.get(0)) {
+                return;
+            }
+            List<String> enough = allMemory.stream().filter(mib -> mib >= needed).map(String::valueOf).toList();
+            String range = counts.size() == 1 ? counts.get(0) : counts.get(0) + "-" + counts.get(counts.size() - 1);
+            CfnRule rule = new CfnRule(stack, "WorkersFitMemory" + range.replace("-", "To"), CfnRuleProps.builder()
+                    .ruleCondition(Fn.conditionContains(counts, workers.getValueAsString()))
+                    .build());
+            rule.addAssertion(Fn.conditionContains(enough, memory.getValueAsString()),
+                    "Workers " + range + " need TaskMemory " + needed + " or more: each worker peaks at about "
+                            + WORKER_PEAK_MIB + " MiB and the rest of the server at " + SERVER_BASE_MIB
+                            + " MiB, within 70% of the task's memory. Lower Workers or raise TaskMemory (and TaskCpu).");
+        });
+    }
+
     static void addRules(Stack stack, CfnParameter cpu, CfnParameter memory) {
         MEMORY_BY_CPU.forEach((cpuValue, memoryValues) -> {
             List<String> allowed = memoryValues.stream().map(String::valueOf).toList();

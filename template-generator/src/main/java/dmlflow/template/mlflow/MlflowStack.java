@@ -22,6 +22,7 @@ public final class MlflowStack extends ReadableIdsStack {
         StackParameters p = new StackParameters(this);
         getTemplateOptions().setMetadata(Map.of("AWS::CloudFormation::Interface", p.consoleInterface()));
         FargateSizes.addRules(this, p.taskCpu, p.taskMemory);
+        FargateSizes.addWorkerRules(this, p.workers, p.taskMemory, StackParameters.MAX_WORKERS);
 
         Network network = new Network(this, "Network", new Network.Props(p.vpcCidr.getValueAsString(),
                 new Network.Nat(p.natGateway, p.natInstance,

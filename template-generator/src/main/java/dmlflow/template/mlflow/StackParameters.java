@@ -25,6 +25,9 @@ import software.amazon.awscdk.Stack;
 final class StackParameters {
     static final String DEFAULT_IMAGE = "ghcr.io/mlflow/mlflow:v3.17.0-full";
     static final String DEFAULT_ENGINE_VERSION = "3.10.3";
+    static final int MAX_WORKERS = 16;
+    /** What the default image and its unpacked layers take of the task's ephemeral storage, rounded up. */
+    static final int IMAGE_GIB = 5;
 
     private static final String IPV4_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
     private static final String IPV4 = "(" + IPV4_OCTET + "\\.){3}" + IPV4_OCTET;
@@ -171,9 +174,16 @@ final class StackParameters {
                         + " (512: 1024-4096, 1024: 2048-8192, 2048: 4096-16384, 4096: 8192-30720)."
                         + " MLflow idles at 400-700 MiB per worker set.");
         ephemeralStorage = number("EphemeralStorageGiB", "Ephemeral storage (GiB)", 30, 21, 200,
-                "Task scratch space: artifacts pass through it on their way to and from S3.");
-        workers = number("Workers", "Server workers", 2, 1, 16,
-                "uvicorn worker processes per task. Each holds its own copy of MLflow in memory.");
+                "Task scratch space, shared with the image (~" + IMAGE_GIB + " GiB): MLflow's proxy writes each"
+                        + " artifact upload and download whole to it on its way to or from S3, so the largest"
+                        + " artifact it serves is about this minus " + IMAGE_GIB + " GiB (25 GiB at 30), less"
+                        + " whatever other transfers hold at the same time.");
+        workers = number("Workers", "Server workers", 1, 1, MAX_WORKERS,
+                "uvicorn worker processes per task: 1 with TaskCpu 512 or 1024, at most one per vCPU above."
+                        + " One worker serves many requests at once (threads); a second on the same vCPU only"
+                        + " slows it, and with two or more uvicorn adds ~40 ms to every request on a kept-alive"
+                        + " connection (uvicorn issue 3149). Each worker peaks at ~" + FargateSizes.WORKER_PEAK_MIB
+                        + " MiB: TaskMemory must hold them within 70%.");
         desiredTaskCount = number("DesiredTaskCount", "Desired tasks", 1, 1, 10,
                 "Tasks to start with; between MinTaskCount and MaxTaskCount.");
         minTaskCount = number("MinTaskCount", "Minimum tasks", 1, 1, 10, "Fewest tasks autoscaling keeps.");

@@ -53,6 +53,8 @@ final class TrackingService extends Construct {
     static final String CONTAINER_NAME = "mlflow";
     static final String LOG_STREAM_PREFIX = "mlflow";
     static final int HEALTH_CHECK_GRACE_SECONDS = 180;
+    /** How long a worker trusts a verified password: the staleness a team accepts for the speed. */
+    static final int AUTH_CACHE_SECONDS = 60;
     /** {@link #taskArnPattern()} as cdk-nag prints it. */
     static final String NAG_TASKS = "arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<TrackingCluster>/*";
     /** {@link #taskDefinitionFamilyArnPattern()} as cdk-nag prints it. */
@@ -477,6 +479,10 @@ final class TrackingService extends Construct {
         // ECS reads secrets when a task starts: a new value makes a new task definition, so the
         // tasks restart and pick up a rotated password.
         env.put("DMLFLOW_CREDENTIALS_VERSION", props.credentialsVersion());
+        // Basic auth's password check is scrypt, ~150 ms of CPU, on every request: each worker keeps
+        // a verified password this long (mlflow PR #22817). A changed or deleted password keeps
+        // working for up to this long on the workers that did not serve the change (README, security).
+        env.put("DMLFLOW_AUTH_CACHE_SECONDS", String.valueOf(AUTH_CACHE_SECONDS));
         env.put("MLFLOW_DISABLE_TELEMETRY", "true");
         // MLflow's job runner (on by default from 3.9 with a SQL store) queries the database every
         // minute for GenAI online scorers (register_periodic_tasks in mlflow/server/jobs/utils.py),

@@ -30,8 +30,10 @@ urlquote() {
 }
 db_user=$(urlquote "$DMLFLOW_DB_USERNAME")
 db_password=$(urlquote "$DMLFLOW_DB_PASSWORD")
+# Aurora resuming from 0 ACU (~15 s) holds new connections until it is back, and AWS advises a
+# connect timeout above that (Aurora user guide, "Scaling to Zero ACUs"); PyMySQL's is 10 s.
 database_uri() {
-  printf 'mysql+pymysql://%s:%s@%s:%s/%s?charset=utf8mb4' \
+  printf 'mysql+pymysql://%s:%s@%s:%s/%s?charset=utf8mb4&connect_timeout=60' \
     "$db_user" "$db_password" "$DMLFLOW_DB_HOST" "$DMLFLOW_DB_PORT" "$1"
 }
 tracking_uri=$(database_uri "$DMLFLOW_DB_NAME")
@@ -238,6 +240,10 @@ if [ "$DMLFLOW_AUTH_MODE" = basic ]; then
   esac
   [ "$(printf '%s' "$DMLFLOW_ADMIN_PASSWORD" | wc -l)" -eq 0 ] ||
     fail "DMLFLOW_ADMIN_PASSWORD must not hold a line break (MLflow reads it from an ini file)"
+  auth_cache_seconds=${DMLFLOW_AUTH_CACHE_SECONDS:-60}
+  case "$auth_cache_seconds" in
+    ""|*[!0-9]*) fail "DMLFLOW_AUTH_CACHE_SECONDS must be a whole number of seconds, not '$auth_cache_seconds'" ;;
+  esac
   # MLflow reads this file with configparser, which treats % as interpolation: double it.
   config_dir="${TMPDIR:-/tmp}/dmlflow"
   umask 077
@@ -250,6 +256,10 @@ if [ "$DMLFLOW_AUTH_MODE" = basic ]; then
     printf 'admin_username = %s\n' "${DMLFLOW_ADMIN_USERNAME:-admin}"
     printf 'admin_password = %s\n' "$(printf '%s' "$DMLFLOW_ADMIN_PASSWORD" | sed 's/%/%%/g')"
     printf 'authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n'
+    # Each worker keeps a verified password for this long instead of running scrypt (~150 ms of
+    # CPU) on every request (mlflow PR #22817, off when 0). A changed or deleted password is dropped
+    # at once only on the worker that served the change; elsewhere it works until the TTL ends.
+    printf 'auth_cache_ttl_seconds = %s\n' "$auth_cache_seconds"
   } > "$MLFLOW_AUTH_CONFIG_PATH"
   set -- "$@" --app-name basic-auth
 fi

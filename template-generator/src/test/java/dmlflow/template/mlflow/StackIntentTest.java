@@ -383,6 +383,18 @@ class StackIntentTest {
         }
 
         @Test
+        void theHealthCheckAnswersLongBeforeItsTimeoutUnderLoad() {
+            // /health touches no database; under 8 clients on one core its slowest answer was well
+            // under a second (scripts/bench-server.sh, README "How fast it serves"): the check's
+            // 5 s timeout and 3 misses at 15 s apart leave a paused or busy task in service.
+            JsonNode targets = ofType("AWS::ElasticLoadBalancingV2::TargetGroup").get(0).getValue().path("Properties");
+            assertThat(targets.path("HealthCheckPath").asText()).isEqualTo("/health");
+            assertThat(targets.path("HealthCheckTimeoutSeconds").asInt()).isEqualTo(5);
+            assertThat(targets.path("HealthCheckIntervalSeconds").asInt()).isEqualTo(15);
+            assertThat(targets.path("UnhealthyThresholdCount").asInt()).isEqualTo(3);
+        }
+
+        @Test
         void httpsIsConditionalAndRedirectsPortEightyButKeepsHealthOpen() {
             assertThat(resource("LoadBalancerHttps").path("Condition").asText()).isEqualTo("HasCertificate");
             assertThat(resource("LoadBalancerHttp").path("Properties").path("DefaultActions").path("Fn::If").get(0).asText())

@@ -102,6 +102,8 @@ class StartScriptTest {
         assertThat(url.password).isEqualTo(DB_PASSWORD);
         assertThat(url.hostAndPath).isEqualTo("db.cluster-abc.eu-west-1.rds.amazonaws.com:3306/mlflow");
         assertThat(url.scheme).isEqualTo("mysql+pymysql");
+        assertThat(URI.create(option(argv, "--backend-store-uri")).getQuery())
+                .as("a connection waits out Aurora's resume instead of PyMySQL's 10 s").isEqualTo("charset=utf8mb4&connect_timeout=60");
     }
 
     @Test
@@ -138,6 +140,9 @@ class StartScriptTest {
         assertThat(parsed.path("admin_username").asText()).isEqualTo("admin");
         assertThat(parsed.path("admin_password").asText()).isEqualTo(ADMIN_PASSWORD);
         assertThat(parsed.path("default_permission").asText()).isEqualTo("READ");
+        assertThat(parsed.path("auth_cache_ttl_seconds").asText())
+                .as("without the setting, the start script caches verified passwords as the template does")
+                .isEqualTo(String.valueOf(TrackingService.AUTH_CACHE_SECONDS));
         DatabaseUrl url = DatabaseUrl.parse(parsed.path("database_uri").asText());
         assertThat(url.password).isEqualTo(DB_PASSWORD);
         assertThat(url.username).isEqualTo(DB_USERNAME);
@@ -153,6 +158,24 @@ class StartScriptTest {
         JsonNode call = onlyCall("mlflow");
         assertThat(strings(call.path("argv"))).doesNotContain("--app-name");
         assertThat(call.path("auth_config").isNull()).isTrue();
+    }
+
+    @Test
+    void theTemplatesPasswordCacheReachesMlflowAndANonNumberIsRefused() throws Exception {
+        String fromTemplate = Templates.resource("TrackingTask").path("Properties").path("ContainerDefinitions").get(0)
+                .path("Environment").findParents("Name").stream()
+                .filter(variable -> variable.path("Name").asText().equals("DMLFLOW_AUTH_CACHE_SECONDS"))
+                .findFirst().orElseThrow().path("Value").asText();
+        env.put("DMLFLOW_AUTH_CACHE_SECONDS", fromTemplate);
+        Result result = run();
+        assertThat(result.exitCode).as(result.stderr).isZero();
+        assertThat(configparser(Path.of(onlyCall("mlflow").path("auth_config").asText()))
+                .path("auth_cache_ttl_seconds").asText()).isEqualTo(fromTemplate).isNotEqualTo("0");
+
+        env.put("DMLFLOW_AUTH_CACHE_SECONDS", "1m");
+        Result refused = run();
+        assertThat(refused.exitCode).isEqualTo(64);
+        assertThat(refused.stderr).contains("DMLFLOW_AUTH_CACHE_SECONDS must be a whole number of seconds, not '1m'");
     }
 
     @Test

@@ -1,0 +1,254 @@
+package dmlflow.resources.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dmlflow.resources.testing.MariaDbServer;
+import dmlflow.resources.testing.MlflowClient;
+import dmlflow.resources.testing.RealMlflow;
+import dmlflow.resources.testing.TrackingContainer;
+import dmlflow.testing.MotoServer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The tracking server as users meet it, on the real MLflow started by the template's own start
+ * script: a database that stalls as Aurora does while it resumes from 0 ACU, and large artifacts
+ * through the server's proxy. MLflow here is 3.12 (../shared/mlflow-local); the template deploys
+ * 3.17, whose client defaults (120 s timeout, 7 retries) and proxy handlers are read from 3.12's
+ * source: no public 3.17 source could be read here (FACTS.md).
+ */
+class TrackingServerAgainstRealMlflowTest {
+    private static final String DB_PASSWORD = "stall:p@ss/w?rd#%";
+    private static final String ADMIN_PASSWORD = "admin-password-for-the-stall";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    private MariaDbServer database;
+    private TrackingContainer container;
+    private MlflowClient client;
+    private String bucket;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (container != null) {
+            container.close();
+        }
+        if (database != null) {
+            database.thaw();
+            database.stop();
+        }
+    }
+
+    /**
+     * Why nothing times out while the database is away (Aurora resumes in about 15 s and holds the
+     * connection request until then, AWS "Scaling to Zero ACUs" page):
+     * PyMySQL's connect_timeout (10 s) covers only the TCP connect, which a stopped server's kernel
+     * completes; the greeting and every query wait with read_timeout None (pymysql/connections.py);
+     * uvicorn has no request timeout, only --timeout-keep-alive between requests; the load
+     * balancer's idle timeout (IdleTimeoutSeconds, 300 s) counts only silence on a connection, well
+     * past 20 s; MLflow's client waits MLFLOW_HTTP_REQUEST_TIMEOUT (120 s) and retries 5xx 7 times.
+     */
+    @Test
+    @Timeout(420)
+    void aDatabaseStalledTwentySecondsUnderLoadLosesNoAcknowledgedWriteAndTheClientSeesNoError() throws Exception {
+        URI base = startServer();
+        Path out = dir.resolve("stall-client.out");
+        Process users = python(out, client.script("stall_client.py"), base.toString(), "45", "4");
+        awaitLine(out, "logging", users);
+        Thread.sleep(5_000);
+
+        database.freeze();
+        Thread.sleep(10_000);
+        HttpResponse<String> health = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+                .send(HttpRequest.newBuilder(base.resolve("/health")).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).as("/health answers within the load balancer's 5 s while the database is away")
+                .isEqualTo(200);
+        Thread.sleep(10_000);
+        database.thaw();
+
+        assertThat(users.waitFor(4, TimeUnit.MINUTES)).as("the client finished").isTrue();
+        String output = Files.readString(out);
+        assertThat(users.exitValue()).as(output).isZero();
+        JsonNode result = JSON.readTree(output.substring(output.lastIndexOf('\n', output.length() - 2) + 1));
+        assertThat(result.path("errors").size()).as("errors the client raised: %s", result.path("errors")).isZero();
+        assertThat(result.path("slowest_seconds").asDouble()).as("the stall reached the users").isGreaterThan(15);
+        assertThat(result.path("acknowledged").size()).isEqualTo(4);
+        for (var run : (Iterable<Map.Entry<String, JsonNode>>) result.path("acknowledged")::fields) {
+            TreeSet<Long> acknowledged = new TreeSet<>();
+            run.getValue().forEach(step -> acknowledged.add(step.asLong()));
+            assertThat(acknowledged).as("run %s logged before, during and after the stall", run.getKey()).hasSizeGreaterThan(3);
+            assertThat(storedSteps(run.getKey())).as("every acknowledged step of run %s is stored", run.getKey())
+                    .containsAll(acknowledged);
+        }
+    }
+
+    /**
+     * MLflow's proxy writes an upload to a temporary file before sending it to S3, and a download
+     * to one before streaming it (mlflow/server/handlers.py _upload_artifact, _download_artifact):
+     * the task's ephemeral storage bounds the largest artifact, and nothing may stay behind.
+     */
+    @Test
+    @Timeout(420)
+    void aHundredMegabyteArtifactGoesThroughTheServerAndBackIntactAndLeavesNoTemporaryFile() throws Exception {
+        URI base = startServer();
+        JsonNode result = JSON.readTree(lastLine(TrackingContainer.python(client.script("large_artifact.py"),
+                login(), base.toString(), "100")));
+
+        assertThat(result.path("received").asText()).as("the same bytes came back").isEqualTo(result.path("sent").asText());
+        assertThat(result.path("bytes").asLong()).isEqualTo(100L * 1024 * 1024);
+        assertThat(result.path("artifact_uri").asText()).as("served by the tracking server, never S3 directly")
+                .startsWith("mlflow-artifacts:/");
+        assertThat(client.keys(bucket)).anyMatch(key -> key.startsWith("artifacts/")
+                && key.endsWith(result.path("run_id").asText() + "/artifacts/weights.bin"));
+        try (Stream<Path> left = Files.walk(Path.of(container.env().get("TMPDIR")))) {
+            assertThat(left.filter(Files::isRegularFile).filter(file -> file.toString().endsWith("weights.bin")))
+                    .as("the proxy's temporary copies are gone").isEmpty();
+        }
+    }
+
+    /**
+     * Artifacts larger than the proxy can hold (README "How fast it serves") go with MLflow's
+     * multipart switches: the server checks the user's permission and presigns part URLs with its
+     * own role, and the client moves the bytes to and from the bucket itself, without AWS
+     * credentials (mlflow/store/artifact/http_artifact_repo.py _try_multipart_upload and
+     * _multipart_download; server/handlers.py _create_multipart_upload_artifact,
+     * _get_presigned_download_url). Thresholds are lowered from 500 MB so a small file takes the path.
+     */
+    @Test
+    @Timeout(300)
+    void withTheMultipartSwitchesAClientWithoutAwsCredentialsMovesTheBytesStraightToAndFromTheBucket() throws Exception {
+        URI base = startServer();
+        Map<String, String> environment = new TreeMap<>(login());
+        String fiveMib = String.valueOf(5 * 1024 * 1024);
+        environment.put("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", "true");
+        environment.put("MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", fiveMib);
+        environment.put("MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE", fiveMib);
+        environment.put("MLFLOW_ENABLE_PROXY_MULTIPART_DOWNLOAD", "true");
+        environment.put("MLFLOW_MULTIPART_DOWNLOAD_MINIMUM_FILE_SIZE", fiveMib);
+        environment.put("MLFLOW_MULTIPART_DOWNLOAD_CHUNK_SIZE", fiveMib);
+        JsonNode result = JSON.readTree(lastLine(TrackingContainer.python(client.script("large_artifact.py"),
+                environment, base.toString(), "20")));
+
+        assertThat(result.path("received").asText()).as("the same bytes came back").isEqualTo(result.path("sent").asText());
+        String key = client.keys(bucket).stream()
+                .filter(candidate -> candidate.endsWith(result.path("run_id").asText() + "/artifacts/weights.bin"))
+                .findFirst().orElseThrow();
+        assertThat(client.etag(bucket, key)).as("four 5 MiB parts from the client (the server's boto3 would send 8 MiB ones)")
+                .endsWith("-4\"");
+        assertThat(container.serverLog()).as("no proxied upload or download of the file")
+                .doesNotContain("PUT /api/2.0/mlflow-artifacts/artifacts/")
+                .doesNotContain("GET /api/2.0/mlflow-artifacts/artifacts/");
+    }
+
+    private URI startServer() throws Exception {
+        MotoServer moto = MotoServer.start();
+        client = new MlflowClient(dir, moto);
+        bucket = "server-" + UUID.randomUUID().toString().substring(0, 8);
+        client.createBucket(bucket);
+        database = MariaDbServer.startSeparate();
+        try (Connection admin = database.admin(); Statement sql = admin.createStatement()) {
+            sql.execute("CREATE DATABASE mlflow CHARACTER SET utf8mb4");
+            sql.execute("CREATE DATABASE mlflow_auth CHARACTER SET utf8mb4");
+            sql.execute("CREATE USER 'mlflow'@'%' IDENTIFIED BY '" + DB_PASSWORD + "'");
+            sql.execute("GRANT ALL PRIVILEGES ON mlflow.* TO 'mlflow'@'%'");
+            sql.execute("GRANT ALL PRIVILEGES ON mlflow_auth.* TO 'mlflow'@'%'");
+        }
+        Map<String, String> settings = new TreeMap<>(client.s3Environment());
+        settings.put("DMLFLOW_DB_HOST", "127.0.0.1");
+        settings.put("DMLFLOW_DB_PORT", String.valueOf(database.port()));
+        settings.put("DMLFLOW_DB_USERNAME", "mlflow");
+        settings.put("DMLFLOW_DB_PASSWORD", DB_PASSWORD);
+        settings.put("DMLFLOW_AUTH_MODE", "basic");
+        settings.put("DMLFLOW_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        settings.put("DMLFLOW_DEFAULT_PERMISSION", "READ");
+        settings.put("MLFLOW_FLASK_SERVER_SECRET_KEY", "server-test-flask-key");
+        settings.put("DMLFLOW_ARTIFACTS_DESTINATION", "s3://" + bucket + "/artifacts");
+        settings.put("DMLFLOW_ALLOWED_HOSTS", "mlflow.example.com");
+        container = new TrackingContainer(Files.createDirectory(dir.resolve("container")), settings);
+        TrackingContainer.Exit migrated = container.migrate();
+        assertThat(migrated.code()).as(migrated.output()).isZero();
+        return container.serve();
+    }
+
+    private static Map<String, String> login() {
+        return Map.of("MLFLOW_TRACKING_USERNAME", "admin", "MLFLOW_TRACKING_PASSWORD", ADMIN_PASSWORD);
+    }
+
+    private TreeSet<Long> storedSteps(String runId) throws Exception {
+        TreeSet<Long> steps = new TreeSet<>();
+        try (Connection admin = database.admin();
+                PreparedStatement query = admin.prepareStatement(
+                        "SELECT DISTINCT step FROM mlflow.metrics WHERE run_uuid = ? AND `key` = 'loss'")) {
+            query.setString(1, runId);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    steps.add(rows.getLong(1));
+                }
+            }
+        }
+        return steps;
+    }
+
+    /** Starts the real MLflow's Python on a script without waiting for it; output to {@code out}. */
+    private Process python(Path out, Path script, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(RealMlflow.bin().resolve("python3").toString(), script.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(out.toFile());
+        builder.environment().clear();
+        builder.environment().put("PATH", RealMlflow.bin() + ":/usr/bin:/bin");
+        builder.environment().put("HOME", dir.toString());
+        builder.environment().putAll(login());
+        return builder.start();
+    }
+
+    private static void awaitLine(Path out, String line, Process process) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(out) && Files.readAllLines(out).contains(line)) {
+                return;
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError("the client stopped early:\n" + Files.readString(out));
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the client never started logging:\n" + Files.readString(out));
+    }
+
+    private static String lastLine(String output) {
+        return output.substring(output.lastIndexOf('\n') + 1);
+    }
+
+    private static String basic(String username, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+}

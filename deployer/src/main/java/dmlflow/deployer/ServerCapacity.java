@@ -1,0 +1,35 @@
+package dmlflow.deployer;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one task of the plan can serve, from the figures scripts/bench-server.sh measured (README
+ * "How fast it serves"): its memory at peak, and the largest artifact its disk lets through. The
+ * template states the same figures in the Workers and EphemeralStorageGiB descriptions
+ * (ServerCapacityTest keeps them equal).
+ */
+final class ServerCapacity {
+    static final int WORKER_PEAK_MIB = 256;
+    static final int SERVER_BASE_MIB = 256;
+    /** The default image unpacked on the task's ephemeral storage, rounded up. */
+    static final int IMAGE_GIB = 5;
+
+    private ServerCapacity() {
+    }
+
+    static List<String> describe(Map<String, String> effective) {
+        int workers = Integer.parseInt(effective.getOrDefault("Workers", "1"));
+        int memory = Integer.parseInt(effective.getOrDefault("TaskMemory", "2048"));
+        int storage = Integer.parseInt(effective.getOrDefault("EphemeralStorageGiB", "21"));
+        int peak = SERVER_BASE_MIB + workers * WORKER_PEAK_MIB;
+        return List.of(
+                "Each task:",
+                String.format("  memory at peak   ~%d MiB of %d (%d%%): %d worker%s at ~%d MiB and %d MiB for the rest",
+                        peak, memory, Math.round(100.0 * peak / memory), workers, workers == 1 ? "" : "s",
+                        WORKER_PEAK_MIB, SERVER_BASE_MIB),
+                String.format("  largest artifact ~%d GiB: the server writes each upload and download whole to its"
+                        + " %d GiB disk, ~%d GiB of which the image takes (EphemeralStorageGiB)",
+                        storage - IMAGE_GIB, storage, IMAGE_GIB));
+    }
+}

@@ -243,6 +243,10 @@ class Sampler(threading.Thread):
         self.peak_tmp = 0
         self.running = True
 
+    def reset(self):
+        self.peak_total = 0
+        self.peak_tmp = 0
+
     def run(self):
         while self.running:
             total = 0
@@ -374,9 +378,10 @@ def load(base, auth, operation, clients, seconds, run_ids, experiment_id, pool):
     }
 
 
-def artifact_round_trip(server, auth, mib, work, experiment_id, run_id):
+def artifact_round_trip(server, sampler, auth, mib, work, experiment_id, run_id):
     """A MiB-sized file up and down through the server's proxy (mlflow-artifacts), as MLflow's
-    client sends it without AWS credentials: a streamed PUT, then a streamed GET."""
+    client sends it without AWS credentials: a streamed PUT, then a streamed GET. Each direction's
+    peak RSS (all server processes) and peak temporary disk are measured on their own."""
     source = work / "artifact.bin"
     digest = hashlib.sha256()
     with open(source, "wb") as f:
@@ -388,6 +393,9 @@ def artifact_round_trip(server, auth, mib, work, experiment_id, run_id):
     # Where MLflow's client puts a run's artifact: MLflow checks the user's permission on the
     # experiment named by the path's first part.
     path = f"/api/2.0/mlflow-artifacts/artifacts/{experiment_id}/{run_id}/artifacts/{mib}MiB.bin"
+    sampler.reset()
+    time.sleep(0.5)
+    before = sampler.peak_total
     started = time.time()
     with open(source, "rb") as f:
         response = requests.put(server.base + path, data=f, auth=auth, timeout=3600,
@@ -395,6 +403,9 @@ def artifact_round_trip(server, auth, mib, work, experiment_id, run_id):
     if response.status_code != 200:
         raise SystemExit(f"upload: {response.status_code} {response.text[:300]}")
     uploaded = time.time() - started
+    time.sleep(0.5)
+    up_rss, up_tmp = sampler.peak_total, sampler.peak_tmp
+    sampler.reset()
     started = time.time()
     back = hashlib.sha256()
     size = 0
@@ -405,23 +416,28 @@ def artifact_round_trip(server, auth, mib, work, experiment_id, run_id):
             back.update(chunk)
             size += len(chunk)
     downloaded = time.time() - started
+    time.sleep(0.5)
+    down_rss, down_tmp = sampler.peak_total, sampler.peak_tmp
     source.unlink()
     if back.hexdigest() != digest.hexdigest() or size != mib * 1024 * 1024:
         raise SystemExit(f"the artifact came back different ({size} bytes)")
-    return {"mib": mib, "upload_s": uploaded, "download_s": downloaded}
+    mib_of = lambda kib: kib / 1024
+    return {"mib": mib, "rss_before_mib": mib_of(before), "upload_s": uploaded, "upload_peak_rss_mib": mib_of(up_rss),
+            "upload_peak_tmp_mib": up_tmp / 1024 / 1024, "download_s": downloaded,
+            "download_peak_rss_mib": mib_of(down_rss), "download_peak_tmp_mib": down_tmp / 1024 / 1024}
 
 
-def bench(configuration, args, work, mariadb, moto, script, template_env, pool):
+def bench(configuration, args, work, mariadb, moto, script, template_env, pool, round_number, with_artifacts):
     name, auth_mode, workers, as_admin = configuration
     log(f"== {name}: AuthMode={auth_mode}, Workers={workers}"
         + (f", as the admin" if as_admin else f", as '{USER}', a user without admin rights" if auth_mode == "basic" else ""))
-    database = f"mlflow_{name.replace('-', '_')}"
+    database = f"mlflow_{name.replace('-', '_')}_{round_number}"
     mariadb.sql([f"CREATE DATABASE {database} CHARACTER SET utf8mb4",
                  f"CREATE DATABASE {database}_auth CHARACTER SET utf8mb4",
                  f"CREATE USER IF NOT EXISTS 'mlflow'@'%' IDENTIFIED BY 'mlflow-db-password'",
                  f"GRANT ALL PRIVILEGES ON {database}.* TO 'mlflow'@'%'",
                  f"GRANT ALL PRIVILEGES ON {database}_auth.* TO 'mlflow'@'%'"])
-    bucket = f"bench-{name}-{time.time_ns()}"
+    bucket = f"bench-{name}-{round_number}-{time.time_ns()}"
     requests.put(f"{moto.url}/{bucket}", timeout=30).raise_for_status()
     env = dict(template_env)
     env.update({
@@ -437,7 +453,7 @@ def bench(configuration, args, work, mariadb, moto, script, template_env, pool):
         "AWS_DEFAULT_REGION": "us-east-1",
     })
     env.update(item.split("=", 1) for item in args.env)
-    server = Server(work, name, script, env)
+    server = Server(work, f"{name}-{round_number}", script, env)
     server.run("migrate")
     server.serve()
     sampler = Sampler(server)
@@ -472,14 +488,15 @@ def bench(configuration, args, work, mariadb, moto, script, template_env, pool):
                     "p95 {p95_ms:6.0f} ms  p99 {p99_ms:6.0f} ms  max {max_ms:6.0f} ms  errors {errors}".format(**result))
         load_rss = dict(sampler.peaks)
         load_total = sampler.peak_total
-        artifact = None
-        if args.artifact_mib and name == args.artifact_configuration:
-            sampler.peak_total = 0
-            artifact = artifact_round_trip(server, auth, args.artifact_mib, work, experiment_id, run_ids[0])
-            artifact["peak_total_rss_mib"] = sampler.peak_total / 1024
-            artifact["peak_tmp_mib"] = sampler.peak_tmp / 1024 / 1024
-            log("  artifact {mib} MiB: up {upload_s:.1f} s, down {download_s:.1f} s, peak RSS {peak_total_rss_mib:.0f} MiB,"
-                " peak temporary disk {peak_tmp_mib:.0f} MiB".format(**artifact))
+        artifacts = []
+        if with_artifacts:
+            for mib in [int(size) for size in args.artifact_mib.split(",") if int(size) > 0]:
+                artifact = artifact_round_trip(server, sampler, auth, mib, work, experiment_id, run_ids[0])
+                artifacts.append(artifact)
+                log("  artifact {mib} MiB (server at {rss_before_mib:.0f} MiB before): up {upload_s:.1f} s,"
+                    " peak RSS {upload_peak_rss_mib:.0f} MiB, temporary disk {upload_peak_tmp_mib:.0f} MiB;"
+                    " down {download_s:.1f} s, peak RSS {download_peak_rss_mib:.0f} MiB,"
+                    " temporary disk {download_peak_tmp_mib:.0f} MiB".format(**artifact))
     finally:
         sampler.stop()
         server.stop()
@@ -487,34 +504,50 @@ def bench(configuration, args, work, mariadb, moto, script, template_env, pool):
                  for pid, kib in sorted(sampler.peaks.items())]
     for process in processes:
         log(f"  peak RSS {process['peak_rss_mib']:6.0f} MiB  {process['role']}")
-    log(f"  peak total RSS under the API load {load_total / 1024:.0f} MiB; overall {max(load_total, sampler.peak_total) / 1024:.0f} MiB")
-    return {"name": name, "auth_mode": auth_mode, "workers": workers, "results": results, "health": health,
-            "processes": processes, "peak_total_rss_mib_api": load_total / 1024,
-            "peak_total_rss_mib": max(load_total, sampler.peak_total) / 1024, "artifact": artifact,
-            "load_rss": {str(k): v / 1024 for k, v in load_rss.items()}}
+    log(f"  peak total RSS under the API load {load_total / 1024:.0f} MiB")
+    return {"name": name, "round": round_number, "auth_mode": auth_mode, "workers": workers, "results": results,
+            "health": health, "processes": processes, "api_peak_rss_mib": {str(pid): kib / 1024 for pid, kib in load_rss.items()},
+            "peak_total_rss_mib_api": load_total / 1024, "artifacts": artifacts}
 
 
 def markdown(report):
-    lines = ["| configuration | operation | clients | req/s | p50 ms | p95 ms | p99 ms | max ms | errors |",
+    """Medians over the rounds for speed; the highest peak for memory and /health."""
+    names = list(dict.fromkeys(configuration["name"] for configuration in report))
+    rounds = max(configuration["round"] for configuration in report) + 1
+    lines = [f"Medians of {rounds} round(s) of each configuration, {report[0]['results'][0]['clients']} and 8 clients.", "",
+             "| configuration | operation | clients | req/s | p50 ms | p95 ms | p99 ms | max ms | errors |",
              "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for configuration in report:
-        for r in configuration["results"]:
-            lines.append(f"| {configuration['name']} | {r['operation']} | {r['clients']} | {r['rps']:.1f} | "
-                         f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['p99_ms']:.0f} | {r['max_ms']:.0f} | {r['errors']} |")
-    lines += ["", "| configuration | peak RSS per process (MiB) | task total (MiB) | /health max under 8 clients (ms) | artifact |",
-              "|---|---|---:|---:|---|"]
-    for configuration in report:
-        processes = ", ".join(f"{p['role']} {p['peak_rss_mib']:.0f}" for p in configuration["processes"]
-                              if p["peak_rss_mib"] >= 5)
-        health = max((h["max_ms"] for h in configuration["health"].values()), default=0)
-        failures = sum(h["failures"] for h in configuration["health"].values())
-        artifact = configuration["artifact"]
-        text = "-"
-        if artifact:
-            text = (f"{artifact['mib']} MiB up {artifact['upload_s']:.0f} s, down {artifact['download_s']:.0f} s, "
-                    f"peak RSS {artifact['peak_total_rss_mib']:.0f} MiB, peak temp disk {artifact['peak_tmp_mib']:.0f} MiB")
-        lines.append(f"| {configuration['name']} | {processes} | {configuration['peak_total_rss_mib']:.0f} | "
-                     f"{health:.0f}{f' ({failures} failed)' if failures else ''} | {text} |")
+    for name in names:
+        runs = [configuration for configuration in report if configuration["name"] == name]
+        for index, first in enumerate(runs[0]["results"]):
+            same = [run["results"][index] for run in runs]
+            median = lambda key: statistics.median(r[key] for r in same)
+            lines.append(f"| {name} | {first['operation']} | {first['clients']} | {median('rps'):.1f} | "
+                         f"{median('p50_ms'):.0f} | {median('p95_ms'):.0f} | {median('p99_ms'):.0f} | "
+                         f"{max(r['max_ms'] for r in same):.0f} | {sum(r['errors'] for r in same)} |")
+    lines += ["", "| configuration | peak RSS per process under the API load (MiB) | all processes (MiB) | /health slowest under 8 clients (ms) |",
+              "|---|---|---:|---:|"]
+    for name in names:
+        runs = [configuration for configuration in report if configuration["name"] == name]
+        roles = {}
+        for run in runs:
+            for process in run["processes"]:
+                peak = run["api_peak_rss_mib"].get(str(process["pid"]), 0)
+                if peak >= 5:
+                    roles[process["role"]] = max(roles.get(process["role"], 0), peak)
+        health = max((h["max_ms"] for run in runs for h in run["health"].values()), default=0)
+        failures = sum(h["failures"] for run in runs for h in run["health"].values())
+        lines.append(f"| {name} | " + ", ".join(f"{role} {peak:.0f}" for role, peak in roles.items())
+                     + f" | {max(run['peak_total_rss_mib_api'] for run in runs):.0f} | {health:.0f}"
+                     + (f" ({failures} failed)" if failures else "") + " |")
+    artifacts = [(run["name"], artifact) for run in report for artifact in run["artifacts"]]
+    if artifacts:
+        lines += ["", "| configuration | artifact | server before (MiB) | upload | peak RSS | temporary disk | download | peak RSS | temporary disk |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for name, a in artifacts:
+            lines.append(f"| {name} | {a['mib']} MiB | {a['rss_before_mib']:.0f} | {a['upload_s']:.1f} s | "
+                         f"{a['upload_peak_rss_mib']:.0f} MiB | {a['upload_peak_tmp_mib']:.0f} MiB | {a['download_s']:.1f} s | "
+                         f"{a['download_peak_rss_mib']:.0f} MiB | {a['download_peak_tmp_mib']:.0f} MiB |")
     return "\n".join(lines)
 
 
@@ -522,10 +555,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mlflow-bin", required=True, help="bin folder of a virtual environment holding MLflow")
     parser.add_argument("--seconds", type=float, default=10, help="measured seconds per operation and client count")
-    parser.add_argument("--artifact-mib", type=int, default=1024, help="size of the artifact round trip; 0 skips it")
+    parser.add_argument("--artifact-mib", default="256,1024",
+                        help="sizes of the artifact round trips, comma-separated; 0 skips them")
     parser.add_argument("--artifact-configuration", default="basic-1",
-                        help="the configuration whose server carries the artifact (default: the template's defaults)")
-    parser.add_argument("--configurations", default="none-1,basic-1,basic-1-admin,none-2,basic-2",
+                        help="the configuration whose server carries the artifacts, when it comes last (default: the template's defaults)")
+    parser.add_argument("--rounds", type=int, default=1, help="times to run every configuration (medians reported)")
+    parser.add_argument("--configurations", default="none-1,basic-1-admin,none-2,basic-2,basic-1",
                         help="AUTHMODE-WORKERS[-admin], comma-separated; basic ones log in as a user without admin rights, or"
                              " with -admin as the admin (whose requests MLflow does not check for permissions)")
     parser.add_argument("--operations", default="log-metric,log-batch,search-runs,get-run",
@@ -555,8 +590,14 @@ def main():
         mariadb = MariaDb(work)
         moto = Moto(work)
         with multiprocessing.get_context("fork").Pool(8) as pool:
-            for configuration in configurations:
-                report.append(bench(configuration, args, work, mariadb, moto, script, template_env, pool))
+            for round_number in range(args.rounds):
+                for configuration in configurations:
+                    # The large artifacts last of all: what they leave in moto and the database does
+                    # not slow the API figures.
+                    last = round_number == args.rounds - 1 and configuration == configurations[-1]
+                    with_artifacts = last and configuration[0] == args.artifact_configuration
+                    report.append(bench(configuration, args, work, mariadb, moto, script, template_env, pool,
+                                        round_number, with_artifacts))
     finally:
         if moto:
             moto.stop()

@@ -43,7 +43,8 @@ class ParameterValidationTest {
             "DomainName|https://mlflow.example.com|must be empty or a DNS name",
             "IdleTimeoutSeconds|5000|IdleTimeoutSeconds 5000 is above its MaxValue 4000",
             "EphemeralStorageGiB|20|EphemeralStorageGiB 20 is below its MinValue 21",
-            "Workers|two|Workers 'two' is not a number (Type Number)",
+            "MinTaskCount|two|MinTaskCount 'two' is not a number (Type Number)",
+            "Workers|2.0|Workers '2.0' is not one of its AllowedValues: 1, 2, 3",
             "HealthCheckTimeoutSeconds|900|above its MaxValue 840",
     })
     void eachConstraintKindRefusesABadValueNamingTheParameterAndTheRule(String name, String value, String message) {

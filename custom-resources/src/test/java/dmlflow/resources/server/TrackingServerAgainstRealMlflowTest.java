@@ -112,8 +112,11 @@ class TrackingServerAgainstRealMlflowTest {
 
     /**
      * MLflow's proxy writes an upload to a temporary file before sending it to S3, and a download
-     * to one before streaming it (mlflow/server/handlers.py _upload_artifact, _download_artifact):
-     * the task's ephemeral storage bounds the largest artifact, and nothing may stay behind.
+     * to one before streaming it: 3.12 here (mlflow/server/handlers.py _upload_artifact,
+     * _download_artifact, behind fastapi_app.py's WSGI bridge, which also holds the whole body in
+     * memory); 3.17 through native FastAPI routes that stream to the file (mlflow/server/
+     * artifact_router.py, mlflow PR #24340). Either way the task's disk bounds the largest
+     * artifact, and nothing may stay behind.
      */
     @Test
     @Timeout(420)
@@ -124,6 +127,8 @@ class TrackingServerAgainstRealMlflowTest {
 
         assertThat(result.path("received").asText()).as("the same bytes came back").isEqualTo(result.path("sent").asText());
         assertThat(result.path("bytes").asLong()).isEqualTo(100L * 1024 * 1024);
+        assertThat(container.serverLog()).as("the real MLflow reads the password cache's TTL")
+                .doesNotContain("does not read auth_cache_ttl_seconds");
         assertThat(result.path("artifact_uri").asText()).as("served by the tracking server, never S3 directly")
                 .startsWith("mlflow-artifacts:/");
         assertThat(client.keys(bucket)).anyMatch(key -> key.startsWith("artifacts/")

@@ -178,12 +178,16 @@ final class StackParameters {
                         + " artifact upload and download whole to it on its way to or from S3, so the largest"
                         + " artifact it serves is about this minus " + IMAGE_GIB + " GiB (25 GiB at 30), less"
                         + " whatever other transfers hold at the same time.");
-        workers = number("Workers", "Server workers", 1, 1, MAX_WORKERS,
+        // Listed, not a range: "2.0" or "02" would pass a Number range, match no memory rule and
+        // fail uvicorn's start.
+        workers = allowed("Workers", "Server workers", "1",
+                java.util.stream.IntStream.rangeClosed(1, MAX_WORKERS).mapToObj(String::valueOf).toList(),
                 "uvicorn worker processes per task: 1 with TaskCpu 512 or 1024, at most one per vCPU above."
                         + " One worker serves many requests at once (threads); a second on the same vCPU only"
                         + " slows it, and with two or more uvicorn adds ~40 ms to every request on a kept-alive"
                         + " connection (uvicorn issue 3149). Each worker peaks at ~" + FargateSizes.WORKER_PEAK_MIB
                         + " MiB: TaskMemory must hold them within 70%.");
+        workers.setType("Number");
         desiredTaskCount = number("DesiredTaskCount", "Desired tasks", 1, 1, 10,
                 "Tasks to start with; between MinTaskCount and MaxTaskCount.");
         minTaskCount = number("MinTaskCount", "Minimum tasks", 1, 1, 10, "Fewest tasks autoscaling keeps.");

@@ -30,10 +30,11 @@ urlquote() {
 }
 db_user=$(urlquote "$DMLFLOW_DB_USERNAME")
 db_password=$(urlquote "$DMLFLOW_DB_PASSWORD")
-# Aurora resuming from 0 ACU (~15 s) holds new connections until it is back, and AWS advises a
-# connect timeout above that (Aurora user guide, "Scaling to Zero ACUs"); PyMySQL's is 10 s.
+# Aurora resuming from 0 ACU (~15 s) answers a connection once it is back, and AWS advises client
+# connect timeouts above that (Aurora user guide, "Scaling to Zero ACUs"). PyMySQL's connect_timeout
+# (10 s by default) bounds only the TCP connect; the greeting and queries wait without a limit.
 database_uri() {
-  printf 'mysql+pymysql://%s:%s@%s:%s/%s?charset=utf8mb4&connect_timeout=60' \
+  printf 'mysql+pymysql://%s:%s@%s:%s/%s?charset=utf8mb4&connect_timeout=30' \
     "$db_user" "$db_password" "$DMLFLOW_DB_HOST" "$DMLFLOW_DB_PORT" "$1"
 }
 tracking_uri=$(database_uri "$DMLFLOW_DB_NAME")
@@ -225,7 +226,7 @@ keep_alive=$(( ${DMLFLOW_IDLE_TIMEOUT:-300} + 5 ))
 set -- mlflow server \
   --host 0.0.0.0 \
   --port "${DMLFLOW_PORT:-5000}" \
-  --workers "${DMLFLOW_WORKERS:-2}" \
+  --workers "${DMLFLOW_WORKERS:-1}" \
   --backend-store-uri "$tracking_uri" \
   --artifacts-destination "$DMLFLOW_ARTIFACTS_DESTINATION" \
   --serve-artifacts \
@@ -261,6 +262,12 @@ if [ "$DMLFLOW_AUTH_MODE" = basic ]; then
     # at once only on the worker that served the change; elsewhere it works until the TTL ends.
     printf 'auth_cache_ttl_seconds = %s\n' "$auth_cache_seconds"
   } > "$MLFLOW_AUTH_CONFIG_PATH"
+  # An MLflow that does not know the setting ignores it silently: say so, since every request then
+  # pays the password check.
+  python3 -c 'import sys; from mlflow.server.auth.config import read_auth_config
+sys.exit(0 if getattr(read_auth_config(), "auth_cache_ttl_seconds", None) == int(sys.argv[1]) else 1)' \
+    "$auth_cache_seconds" 2>/dev/null ||
+    echo "dmlflow: warning: MLflow $mlflow_version does not read auth_cache_ttl_seconds: every request pays the password check" >&2
   set -- "$@" --app-name basic-auth
 fi
 

@@ -103,7 +103,7 @@ class StartScriptTest {
         assertThat(url.hostAndPath).isEqualTo("db.cluster-abc.eu-west-1.rds.amazonaws.com:3306/mlflow");
         assertThat(url.scheme).isEqualTo("mysql+pymysql");
         assertThat(URI.create(option(argv, "--backend-store-uri")).getQuery())
-                .as("a connection waits out Aurora's resume instead of PyMySQL's 10 s").isEqualTo("charset=utf8mb4&connect_timeout=60");
+                .as("a connection waits out Aurora's resume instead of PyMySQL's 10 s").isEqualTo("charset=utf8mb4&connect_timeout=30");
     }
 
     @Test
@@ -171,6 +171,8 @@ class StartScriptTest {
         assertThat(result.exitCode).as(result.stderr).isZero();
         assertThat(configparser(Path.of(onlyCall("mlflow").path("auth_config").asText()))
                 .path("auth_cache_ttl_seconds").asText()).isEqualTo(fromTemplate).isNotEqualTo("0");
+        assertThat(result.stderr).as("this stand-in MLflow has no auth config reader, so the cache is said to be off")
+                .contains("does not read auth_cache_ttl_seconds");
 
         env.put("DMLFLOW_AUTH_CACHE_SECONDS", "1m");
         Result refused = run();

@@ -65,8 +65,7 @@ class ParameterValidationTest {
         Map<String, String> effective = DeployCommand.effective(MLFLOW,
                 Map.of("TaskMemory", "1024", "Workers", "2", DeployCommand.CODE_BUCKET, "assets-bucket", DeployCommand.CODE_KEY, "k.jar"), Map.of());
         assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkEffective(effective)))
-                .hasMessageContaining("Workers 2")
-                .hasMessageContaining("need TaskMemory 2048 or more")
+                .hasMessageContaining("rule WorkersFitMemory2: Workers 2 needs TaskMemory 2048 or more")
                 .hasMessageContaining("within 70% of the task's memory");
     }
 
@@ -154,7 +153,7 @@ class ParameterValidationTest {
     void planNeedsNoCredentialsAndShowsWhatWouldBeMade() {
         TestConsole console = new TestConsole();
         int code = Main.run(new String[] {"plan", "--template", ROOT.resolve("templates/mlflow.yaml").toString(),
-            "-p", "CertificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/abc-123", "-p", "Workers=4"},
+            "-p", "CertificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/abc-123", "-p", "Workers=2"},
                 console.console, options -> {
                     throw new AssertionError("plan must not reach AWS");
                 });
@@ -162,7 +161,7 @@ class ParameterValidationTest {
         assertThat(console.out()).contains("valid with these parameters", "Workers", "(given)", "(set by deploy)",
                 "AWS::ElasticLoadBalancingV2::Listener", "Custom::MlflowHealth");
         assertThat(console.out()).containsPattern("\\s+2\\s+AWS::ElasticLoadBalancingV2::Listener");
-        assertThat(console.out()).contains("memory at peak   ~1280 MiB of 2048 (63%): 4 workers",
+        assertThat(console.out()).contains("memory at peak   ~1160 MiB of 2048 (57%): 2 workers",
                 "largest artifact ~25 GiB");
     }
 

@@ -172,12 +172,14 @@ final class StackParameters {
         taskMemory = number("TaskMemory", "Task memory (MiB)", 2048, 1024, 30720,
                 "Memory of one task in MiB, a multiple of 1024 that Fargate allows with TaskCpu"
                         + " (512: 1024-4096, 1024: 2048-8192, 2048: 4096-16384, 4096: 8192-30720)."
-                        + " MLflow idles at 400-700 MiB per worker set.");
+                        + " Under load one worker peaked at ~" + FargateSizes.WORKER_PEAK_MIB + " MiB and the mlflow"
+                        + " process beside it at ~" + FargateSizes.SERVER_BASE_MIB + " MiB (README, How fast it serves).");
         ephemeralStorage = number("EphemeralStorageGiB", "Ephemeral storage (GiB)", 30, 21, 200,
                 "Task scratch space, shared with the image (~" + IMAGE_GIB + " GiB): MLflow's proxy writes each"
                         + " artifact upload and download whole to it on its way to or from S3, so the largest"
                         + " artifact it serves is about this minus " + IMAGE_GIB + " GiB (25 GiB at 30), less"
-                        + " whatever other transfers hold at the same time.");
+                        + " whatever other transfers hold at the same time. Files over ~1 GB: use the client's"
+                        + " multipart switches (README).");
         // Listed, not a range: "2.0" or "02" would pass a Number range, match no memory rule and
         // fail uvicorn's start.
         workers = allowed("Workers", "Server workers", "1",

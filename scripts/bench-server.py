@@ -552,8 +552,9 @@ def markdown(report):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--mlflow-bin", required=True, help="bin folder of a virtual environment holding MLflow")
+    parser = argparse.ArgumentParser(prog="scripts/bench-server.sh", description=__doc__.split("\n")[0])
+    parser.add_argument("--mlflow-bin", required=True, help="bin folder of a virtual environment holding MLflow"
+                        " (bench-server.sh sets it)")
     parser.add_argument("--seconds", type=float, default=10, help="measured seconds per operation and client count")
     parser.add_argument("--artifact-mib", default="256,1024",
                         help="sizes of the artifact round trips, comma-separated; 0 skips them")
@@ -569,6 +570,17 @@ def main():
                         help="a setting for the container beyond the template's (to try a change before making it)")
     parser.add_argument("--json", help="also write the figures here")
     args = parser.parse_args()
+    operations = ["log-metric", "log-batch", "search-runs", "get-run"]
+    unknown = [name for name in args.operations.split(",") if name not in operations]
+    if unknown:
+        parser.error(f"unknown operation {', '.join(unknown)}: choose from {', '.join(operations)}")
+    if not all(size.strip().isdigit() for size in args.artifact_mib.split(",")):
+        parser.error(f"--artifact-mib takes whole MiB, comma-separated, not '{args.artifact_mib}'")
+    if args.rounds < 1 or args.seconds <= 0:
+        parser.error("--rounds and --seconds must be positive")
+    for item in args.env:
+        if "=" not in item:
+            parser.error(f"--env takes NAME=VALUE, not '{item}'")
     if len(os.sched_getaffinity(0)) < 2:
         raise SystemExit("the benchmark needs two CPUs: one for the server, one for everything else")
     # The sampler and the pool run here: keep them off the server's CPU.

@@ -4,6 +4,9 @@
 # The real MLflow comes from DMLFLOW_TEST_MLFLOW, or ../shared/mlflow-local, as the tests find it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for arg in "$@"; do
+  case "$arg" in -h | --help) exec python3 scripts/bench-server.py --mlflow-bin - --help ;; esac
+done
 for tool in taskset mariadbd moto_server; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     echo "bench-server: $tool is missing (apt-get install mariadb-server util-linux; moto_server comes with python3 -m pip install 'moto[server]')" >&2

@@ -25,14 +25,14 @@ final class ServerCapacity {
         int peak = SERVER_BASE_MIB + workers * WORKER_PEAK_MIB;
         return List.of(
                 "Each task:",
-                String.format("  memory at peak   ~%d MiB of %d (%d%%): %d worker%s at ~%d MiB and %d MiB for the rest",
+                String.format("  memory at peak    ~%d MiB of %d (%d%%): %d worker%s at ~%d MiB, %d MiB besides",
                         peak, memory, Math.round(100.0 * peak / memory), workers, workers == 1 ? "" : "s",
                         WORKER_PEAK_MIB, SERVER_BASE_MIB),
-                String.format("  largest artifact ~%d GiB through the server: it writes each upload and download"
-                        + " whole to its %d GiB disk, ~%d GiB of which the image takes (EphemeralStorageGiB)",
-                        storage - IMAGE_GIB, storage, IMAGE_GIB),
-                "  files over ~1 GB: MLflow's client waits 120 s while the server moves a file to or from S3;"
-                        + " send them with MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD=true and"
-                        + " MLFLOW_ENABLE_PROXY_MULTIPART_DOWNLOAD=true (README \"How fast it serves\")");
+                String.format("  largest artifact  ~%d GiB through the server (each passes whole through its %d GiB",
+                        storage - IMAGE_GIB, storage),
+                String.format("                    disk, ~%d GiB of which the image takes)", IMAGE_GIB),
+                "  over ~1 GB        set MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD=true and",
+                "                    MLFLOW_ENABLE_PROXY_MULTIPART_DOWNLOAD=true on clients: MLflow's client",
+                "                    waits only 120 s while the server moves a file to or from S3");
     }
 }

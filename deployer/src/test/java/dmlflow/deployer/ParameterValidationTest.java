@@ -161,8 +161,8 @@ class ParameterValidationTest {
         assertThat(console.out()).contains("valid with these parameters", "Workers", "(given)", "(set by deploy)",
                 "AWS::ElasticLoadBalancingV2::Listener", "Custom::MlflowHealth");
         assertThat(console.out()).containsPattern("\\s+2\\s+AWS::ElasticLoadBalancingV2::Listener");
-        assertThat(console.out()).contains("memory at peak   ~1160 MiB of 2048 (57%): 2 workers",
-                "largest artifact ~25 GiB");
+        assertThat(console.out()).contains("memory at peak    ~1160 MiB of 2048 (57%): 2 workers",
+                "largest artifact  ~25 GiB");
     }
 
     @Test

@@ -4,16 +4,50 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** The container's start script, kept as a real file so that tests run it under /bin/sh. */
+/**
+ * The container's start script, kept as a real file so that tests run it under /bin/sh, with the
+ * Python programs it runs kept as real files beside it ({@code container/*.py}): each
+ * {@code # dmlflow:embed NAME.py} line, the body of a {@code <<'PY'} heredoc, becomes that file's
+ * text, so the task definition still carries one self-contained command.
+ */
 final class StartScript {
     static final String RESOURCE = "/dmlflow/template/mlflow/start-mlflow.sh";
+    static final String PROGRAMS = "/dmlflow/template/mlflow/container/";
+    /** The Python programs the start script embeds, in the order it runs them. */
+    static final List<String> PROGRAM_NAMES = List.of("schema_states.py", "prepare_user_store.py");
+    private static final Pattern EMBED = Pattern.compile("(?m)^# dmlflow:embed ([a-z_]+\\.py)\n");
+    private static final String HEREDOC_END = "PY";
 
     private StartScript() {
     }
 
     static String text() {
-        return read(RESOURCE);
+        String script = read(RESOURCE);
+        Matcher embed = EMBED.matcher(script);
+        StringBuilder text = new StringBuilder();
+        while (embed.find()) {
+            String program = program(embed.group(1));
+            embed.appendReplacement(text, Matcher.quoteReplacement(program));
+        }
+        embed.appendTail(text);
+        return text.toString();
+    }
+
+    /** One of the embedded programs, as the start script carries it. */
+    static String program(String name) {
+        if (!PROGRAM_NAMES.contains(name)) {
+            throw new IllegalStateException("the start script embeds an unlisted program: " + name);
+        }
+        String program = read(PROGRAMS + name);
+        if (!program.endsWith("\n") || program.lines().anyMatch(HEREDOC_END::equals)) {
+            throw new IllegalStateException(name + " must end with a line break and hold no line '" + HEREDOC_END
+                    + "', which would end its heredoc in the start script");
+        }
+        return program;
     }
 
     /** A script kept beside the template's classes (the start script, the NAT instance's user data). */

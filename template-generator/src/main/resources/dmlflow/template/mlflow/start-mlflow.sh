@@ -49,41 +49,10 @@ if [ "$DMLFLOW_AUTH_MODE" = basic ] && ! python3 -c 'import flask_wtf' 2>/dev/nu
 fi
 
 # Where each schema stands against this image's MLflow, read-only: "tracking STATE [REV [HEAD]]"
-# and "auth STATE", STATE being empty, current, behind or unknown (a revision this MLflow does
-# not know: a newer MLflow wrote it).
+# and "auth STATE ..." (container/schema_states.py).
 schema_states() {
   python3 - "$tracking_uri" "${1:-}" <<'PY'
-import os
-import sys
-import sqlalchemy
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-import mlflow
-
-root = os.path.dirname(mlflow.__file__)
-
-def state(uri, migrations, version_table):
-    engine = sqlalchemy.create_engine(uri)
-    try:
-        with engine.connect() as connection:
-            current = MigrationContext.configure(connection, opts={"version_table": version_table}).get_current_revision()
-    finally:
-        engine.dispose()
-    scripts = ScriptDirectory(os.path.join(root, *migrations))
-    head = scripts.get_current_head()
-    if current is None:
-        return "empty " + head
-    if current == head:
-        return "current " + head
-    try:
-        scripts.get_revision(current)
-    except Exception:
-        return "unknown " + current
-    return "behind " + current + " " + head
-
-print("tracking " + state(sys.argv[1], ["store", "db_migrations"], "alembic_version"))
-if sys.argv[2]:
-    print("auth " + state(sys.argv[2], ["server", "auth", "db", "migrations"], "alembic_version_auth"))
+# dmlflow:embed schema_states.py
 PY
 }
 
@@ -142,50 +111,10 @@ if [ "${DMLFLOW_MODE:-serve}" = migrate ]; then
   esac
   if [ "$DMLFLOW_AUTH_MODE" = basic ]; then
     echo "dmlflow: bringing the user store in database '$DMLFLOW_AUTH_DB_NAME' up to date ($auth_state)"
-    # MLflow's first user-store migration names two foreign keys 'fk_user_id'; MySQL and MariaDB want
-    # constraint names unique per database (errno 121; mlflow issues 9642, 10964), so it fails on an
-    # empty database and then on "Table 'users' already exists". MLflow adopts a database holding
-    # that migration's tables without a version table (a "legacy" user store: _is_legacy_database
-    # in mlflow/server/auth/db/utils.py) by stamping it and running only the later migrations. So
-    # create those three tables here, with unique names, and let MLflow do the rest.
+    # MLflow's first user-store migration fails on MySQL and MariaDB: lay its tables first
+    # (container/prepare_user_store.py says why), then let MLflow run the rest.
     python3 - "$auth_uri" <<'PY' || fail "cannot prepare the user store (see the error above)"
-import sys
-import sqlalchemy as sa
-
-engine = sa.create_engine(sys.argv[1])
-try:
-    with engine.begin() as connection:
-        tables = set(sa.inspect(connection).get_table_names())
-        if "alembic_version_auth" in tables:
-            if connection.execute(sa.text("SELECT COUNT(*) FROM alembic_version_auth")).scalar():
-                sys.exit(0)
-            # Left empty by a first migration that failed half-way: nothing is recorded in it.
-            connection.execute(sa.text("DROP TABLE alembic_version_auth"))
-        meta = sa.MetaData()
-        sa.Table("users", meta,
-                 sa.Column("id", sa.Integer(), primary_key=True, nullable=False),
-                 sa.Column("username", sa.String(255), nullable=True),
-                 sa.Column("password_hash", sa.String(255), nullable=True),
-                 sa.Column("is_admin", sa.Boolean(), nullable=True),
-                 sa.UniqueConstraint("username"))
-        sa.Table("experiment_permissions", meta,
-                 sa.Column("id", sa.Integer(), primary_key=True, nullable=False),
-                 sa.Column("experiment_id", sa.String(255), nullable=False),
-                 sa.Column("user_id", sa.Integer(), nullable=False),
-                 sa.Column("permission", sa.String(255), nullable=True),
-                 sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_experiment_permissions_user_id"),
-                 sa.UniqueConstraint("experiment_id", "user_id", name="unique_experiment_user"))
-        sa.Table("registered_model_permissions", meta,
-                 sa.Column("id", sa.Integer(), primary_key=True, nullable=False),
-                 sa.Column("name", sa.String(255), nullable=False),
-                 sa.Column("user_id", sa.Integer(), nullable=False),
-                 sa.Column("permission", sa.String(255), nullable=True),
-                 sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_registered_model_permissions_user_id"),
-                 sa.UniqueConstraint("name", "user_id", name="unique_name_user"))
-        meta.create_all(connection, checkfirst=True)
-        print("dmlflow: laid the user store's first tables (unique foreign-key names)")
-finally:
-    engine.dispose()
+# dmlflow:embed prepare_user_store.py
 PY
     python3 -m mlflow.server.auth db upgrade --url "$auth_uri"
   fi

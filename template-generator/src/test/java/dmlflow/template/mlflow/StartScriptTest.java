@@ -181,6 +181,15 @@ class StartScriptTest {
     }
 
     @Test
+    void theContainersPythonProgramsAreEmbeddedWholeAndNoMarkerIsLeft() {
+        String script = scriptFromTemplate();
+        for (String name : StartScript.PROGRAM_NAMES) {
+            assertThat(script).as(name).contains("<<'PY'").contains("\n" + StartScript.program(name) + "PY\n");
+        }
+        assertThat(script).doesNotContain("dmlflow:embed");
+    }
+
+    @Test
     void aMissingSettingStopsTheContainerNamingIt() throws Exception {
         env.remove("DMLFLOW_DB_HOST");
         Result result = run();

@@ -29,7 +29,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -123,20 +122,7 @@ class RestoreAgainstRealMlflowTest {
     }
 
     private static Map<String, String> settings(MlflowClient client, MariaDbServer server, String bucket) {
-        Map<String, String> settings = new TreeMap<>(client.s3Environment());
-        settings.put("DMLFLOW_DB_HOST", "127.0.0.1");
-        settings.put("DMLFLOW_DB_PORT", String.valueOf(server.port()));
-        settings.put("DMLFLOW_DB_NAME", "mlflow");
-        settings.put("DMLFLOW_AUTH_DB_NAME", "mlflow_auth");
-        settings.put("DMLFLOW_DB_USERNAME", "mlflow");
-        settings.put("DMLFLOW_DB_PASSWORD", USER_PASSWORD);
-        settings.put("DMLFLOW_AUTH_MODE", "basic");
-        settings.put("DMLFLOW_ADMIN_PASSWORD", ADMIN_PASSWORD);
-        settings.put("DMLFLOW_DEFAULT_PERMISSION", "READ");
-        settings.put("MLFLOW_FLASK_SERVER_SECRET_KEY", "kept-flask-key");
-        settings.put("DMLFLOW_ARTIFACTS_DESTINATION", "s3://" + bucket + "/artifacts");
-        settings.put("DMLFLOW_ALLOWED_HOSTS", "mlflow.example.com");
-        return settings;
+        return TrackingContainer.injected(client, server.port(), USER_PASSWORD, ADMIN_PASSWORD, bucket);
     }
 
     private static String secret(SecretsManagerClient secrets, String name, String username, String password) {

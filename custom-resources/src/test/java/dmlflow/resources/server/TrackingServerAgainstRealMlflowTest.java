@@ -186,17 +186,7 @@ class TrackingServerAgainstRealMlflowTest {
             sql.execute("GRANT ALL PRIVILEGES ON mlflow.* TO 'mlflow'@'%'");
             sql.execute("GRANT ALL PRIVILEGES ON mlflow_auth.* TO 'mlflow'@'%'");
         }
-        Map<String, String> settings = new TreeMap<>(client.s3Environment());
-        settings.put("DMLFLOW_DB_HOST", "127.0.0.1");
-        settings.put("DMLFLOW_DB_PORT", String.valueOf(database.port()));
-        settings.put("DMLFLOW_DB_USERNAME", "mlflow");
-        settings.put("DMLFLOW_DB_PASSWORD", DB_PASSWORD);
-        settings.put("DMLFLOW_AUTH_MODE", "basic");
-        settings.put("DMLFLOW_ADMIN_PASSWORD", ADMIN_PASSWORD);
-        settings.put("DMLFLOW_DEFAULT_PERMISSION", "READ");
-        settings.put("MLFLOW_FLASK_SERVER_SECRET_KEY", "server-test-flask-key");
-        settings.put("DMLFLOW_ARTIFACTS_DESTINATION", "s3://" + bucket + "/artifacts");
-        settings.put("DMLFLOW_ALLOWED_HOSTS", "mlflow.example.com");
+        Map<String, String> settings = TrackingContainer.injected(client, database.port(), DB_PASSWORD, ADMIN_PASSWORD, bucket);
         container = new TrackingContainer(Files.createDirectory(dir.resolve("container")), settings);
         TrackingContainer.Exit migrated = container.migrate();
         assertThat(migrated.code()).as(migrated.output()).isZero();

@@ -57,6 +57,28 @@ public final class TrackingContainer implements AutoCloseable {
         env.putAll(settings);
     }
 
+    /**
+     * What ECS injects into a basic-auth server beside the template's literal environment: the
+     * database's address and MLflow's login to it, the secrets, the bucket, the allowed host.
+     */
+    public static Map<String, String> injected(MlflowClient client, int databasePort, String databasePassword,
+            String adminPassword, String bucket) {
+        Map<String, String> settings = new TreeMap<>(client.s3Environment());
+        settings.put("DMLFLOW_DB_HOST", "127.0.0.1");
+        settings.put("DMLFLOW_DB_PORT", String.valueOf(databasePort));
+        settings.put("DMLFLOW_DB_NAME", "mlflow");
+        settings.put("DMLFLOW_AUTH_DB_NAME", "mlflow_auth");
+        settings.put("DMLFLOW_DB_USERNAME", "mlflow");
+        settings.put("DMLFLOW_DB_PASSWORD", databasePassword);
+        settings.put("DMLFLOW_AUTH_MODE", "basic");
+        settings.put("DMLFLOW_ADMIN_PASSWORD", adminPassword);
+        settings.put("DMLFLOW_DEFAULT_PERMISSION", "READ");
+        settings.put("MLFLOW_FLASK_SERVER_SECRET_KEY", "the-test-stack-flask-key");
+        settings.put("DMLFLOW_ARTIFACTS_DESTINATION", "s3://" + bucket + "/artifacts");
+        settings.put("DMLFLOW_ALLOWED_HOSTS", "mlflow.example.com");
+        return settings;
+    }
+
     public Map<String, String> env() {
         return env;
     }

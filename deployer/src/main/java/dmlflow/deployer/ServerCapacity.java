@@ -18,10 +18,11 @@ final class ServerCapacity {
     private ServerCapacity() {
     }
 
+    /** The lines plan prints, from the effective parameter values (every one of the template's present). */
     static List<String> describe(Map<String, String> effective) {
-        int workers = Integer.parseInt(effective.getOrDefault("Workers", "1"));
-        int memory = Integer.parseInt(effective.getOrDefault("TaskMemory", "2048"));
-        int storage = Integer.parseInt(effective.getOrDefault("EphemeralStorageGiB", "21"));
+        int workers = Integer.parseInt(effective.get("Workers"));
+        int memory = Integer.parseInt(effective.get("TaskMemory"));
+        int storage = Integer.parseInt(effective.get("EphemeralStorageGiB"));
         int peak = SERVER_BASE_MIB + workers * WORKER_PEAK_MIB;
         return List.of(
                 "Each task:",

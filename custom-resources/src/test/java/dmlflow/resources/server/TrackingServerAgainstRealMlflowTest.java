@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dmlflow.resources.testing.MariaDbServer;
 import dmlflow.resources.testing.MlflowClient;
-import dmlflow.resources.testing.RealMlflow;
 import dmlflow.resources.testing.TrackingContainer;
 import dmlflow.testing.MotoServer;
 import java.io.IOException;
@@ -14,7 +13,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -22,9 +20,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -40,8 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The tracking server as users meet it, on the real MLflow started by the template's own start
  * script: a database that stalls as Aurora does while it resumes from 0 ACU, and large artifacts
  * through the server's proxy. MLflow here is 3.12 (../shared/mlflow-local); the template deploys
- * 3.17, whose client defaults (120 s timeout, 7 retries) and proxy handlers are read from 3.12's
- * source: no public 3.17 source could be read here (FACTS.md).
+ * 3.17, whose client defaults (120 s timeout, 7 retries) are read from 3.12's source; where 3.17's
+ * proxy differs (its artifact routes, read in MLflow's source), the test that meets it says so.
  */
 class TrackingServerAgainstRealMlflowTest {
     private static final String DB_PASSWORD = "stall:p@ss/w?rd#%";
@@ -97,7 +92,7 @@ class TrackingServerAgainstRealMlflowTest {
         assertThat(users.waitFor(4, TimeUnit.MINUTES)).as("the client finished").isTrue();
         String output = Files.readString(out);
         assertThat(users.exitValue()).as(output).isZero();
-        JsonNode result = JSON.readTree(output.substring(output.lastIndexOf('\n', output.length() - 2) + 1));
+        JsonNode result = JSON.readTree(lastLine(output.strip()));
         assertThat(result.path("errors").size()).as("errors the client raised: %s", result.path("errors")).isZero();
         assertThat(result.path("slowest_seconds").asDouble()).as("the stall reached the users").isGreaterThan(15);
         assertThat(result.path("acknowledged").size()).isEqualTo(4);
@@ -213,16 +208,9 @@ class TrackingServerAgainstRealMlflowTest {
     }
 
     /** Starts the real MLflow's Python on a script without waiting for it; output to {@code out}. */
-    private Process python(Path out, Path script, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(RealMlflow.bin().resolve("python3").toString(), script.toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(out.toFile());
-        builder.environment().clear();
-        builder.environment().put("PATH", RealMlflow.bin() + ":/usr/bin:/bin");
-        builder.environment().put("HOME", dir.toString());
-        builder.environment().putAll(login());
-        return builder.start();
+    private static Process python(Path out, Path script, String... args) throws IOException {
+        return TrackingContainer.pythonProcess(script, login(), args).redirectErrorStream(true)
+                .redirectOutput(out.toFile()).start();
     }
 
     private static void awaitLine(Path out, String line, Process process) throws Exception {
@@ -241,9 +229,5 @@ class TrackingServerAgainstRealMlflowTest {
 
     private static String lastLine(String output) {
         return output.substring(output.lastIndexOf('\n') + 1);
-    }
-
-    private static String basic(String username, String password) {
-        return "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -187,15 +187,7 @@ public final class TrackingContainer implements AutoCloseable {
     /** Runs a Python script with the real MLflow's interpreter; returns its stdout, failing on a non-zero exit. */
     public static String python(Path script, Map<String, String> environment, String... args) {
         try {
-            java.util.List<String> command = new java.util.ArrayList<>();
-            command.add(RealMlflow.bin().resolve("python3").toString());
-            command.add(script.toString());
-            command.addAll(java.util.List.of(args));
-            ProcessBuilder builder = new ProcessBuilder(command).directory(script.getParent().toFile());
-            builder.environment().clear();
-            builder.environment().put("PATH", RealMlflow.bin() + ":/usr/bin:/bin");
-            builder.environment().put("HOME", script.getParent().toString());
-            builder.environment().putAll(environment);
+            ProcessBuilder builder = pythonProcess(script, environment, args);
             Path out = Files.createTempFile(script.getParent(), "py", ".out");
             Path err = Files.createTempFile(script.getParent(), "py", ".err");
             Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
@@ -211,6 +203,20 @@ public final class TrackingContainer implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The real MLflow's Python on a script, in the script's folder, with only the given environment. */
+    public static ProcessBuilder pythonProcess(Path script, Map<String, String> environment, String... args) {
+        java.util.List<String> command = new java.util.ArrayList<>();
+        command.add(RealMlflow.bin().resolve("python3").toString());
+        command.add(script.toString());
+        command.addAll(java.util.List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(script.getParent().toFile());
+        builder.environment().clear();
+        builder.environment().put("PATH", RealMlflow.bin() + ":/usr/bin:/bin");
+        builder.environment().put("HOME", script.getParent().toString());
+        builder.environment().putAll(environment);
+        return builder;
     }
 
 }

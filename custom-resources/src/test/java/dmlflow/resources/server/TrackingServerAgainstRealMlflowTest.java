@@ -42,6 +42,9 @@ class TrackingServerAgainstRealMlflowTest {
     private static final String DB_PASSWORD = "stall:p@ss/w?rd#%";
     private static final String ADMIN_PASSWORD = "admin-password-for-the-stall";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The container's Python programs as the generator embeds them into the start script. */
+    private static final Path CONTAINER_PROGRAMS =
+            Path.of("../template-generator/src/main/resources/dmlflow/template/mlflow/container");
 
     @TempDir
     Path dir;
@@ -168,7 +171,61 @@ class TrackingServerAgainstRealMlflowTest {
                 .doesNotContain("GET /api/2.0/mlflow-artifacts/artifacts/");
     }
 
+    /**
+     * dmlflow's authorization caches (container/dmlflow_auth.py, named by the auth ini as MLflow's
+     * authorization function) in the real MLflow: what they let through, and for how long. With
+     * one worker and a 3 s TTL: an editor logs; a reader and a missing run are refused as MLflow
+     * refuses them; a permission taken back still serves within the TTL (the stated trade-off) and
+     * is refused after it; MLflow's own admin-flag change acts at once on the worker that served it.
+     * MLflow 3.17 authorizes a run through other functions (its "requirements", mlflow/server/
+     * auth/__init__.py there): the run cache then stays off and the start log says so; the admin
+     * flag's cache (sender_is_admin, in both) stays on.
+     */
+    @Test
+    @Timeout(300)
+    void cachedAuthorizationServesAnEditorAndRefusesARevokedOneOnceTheCacheTimeHasPassed() throws Exception {
+        URI base = startServer(Map.of("DMLFLOW_AUTH_CACHE_SECONDS", "3"));
+        JsonNode result = JSON.readTree(lastLine(TrackingContainer.python(client.script("authorization_cache.py"),
+                Map.of(), base.toString(), ADMIN_PASSWORD, "3")));
+        JsonNode status = result.path("status");
+
+        assertThat(status.path("editor").asInt()).as("an editor logs to its run").isEqualTo(200);
+        assertThat(status.path("reader").asInt()).as("a reader may not log").isEqualTo(403);
+        assertThat(status.path("missing_run").asInt()).as("a missing run is MLflow's 404, not cached").isEqualTo(404);
+        assertThat(result.path("within_seconds").asDouble()).as("the check ran inside the TTL").isLessThan(3);
+        assertThat(status.path("revoked_within_ttl").asInt()).as("a revoked right serves until the TTL ends")
+                .isEqualTo(200);
+        assertThat(status.path("revoked_after_ttl").asInt()).as("and is refused after it").isEqualTo(403);
+        assertThat(status.path("promoted").asInt()).as("a promotion acts at once").isEqualTo(200);
+        assertThat(status.path("demoted").asInt()).as("so does a demotion").isEqualTo(403);
+        assertThat(storedSteps(result.path("run_id").asText())).as("exactly the steps that were let through")
+                .containsExactly(0L, 3L, 5L);
+        assertThat(container.serverLog()).doesNotContain("authorization lookups not cached");
+    }
+
+    /**
+     * Where an MLflow lacks a function a cache wraps, that cache stays off and says why, and the
+     * others still cache (for their TTL only); with a TTL of 0 nothing is touched.
+     */
+    @Test
+    @Timeout(120)
+    void anMlflowWithoutTheLookupsACacheWrapsKeepsItsOwnChecks() throws Exception {
+        JsonNode result = JSON.readTree(lastLine(TrackingContainer.python(MlflowClient.script(dir, "authorization_cache_fallback.py"),
+                Map.of(), CONTAINER_PROGRAMS.toAbsolutePath().toString())));
+
+        assertThat(result.path("skipped").toString()).contains("_get_permission_from_run_id");
+        assertThat(result.path("calls_within_ttl").asInt()).as("the admin flag, looked up once").isEqualTo(1);
+        assertThat(result.path("calls_after_ttl").asInt()).as("and again once the TTL has passed").isEqualTo(2);
+        assertThat(result.path("off_when_zero").size()).isZero();
+        assertThat(result.path("no_authentication").toString()).contains("every lookup");
+        assertThat(result.path("untouched").size()).as("an MLflow without authenticate_request is left as it is").isZero();
+    }
+
     private URI startServer() throws Exception {
+        return startServer(Map.of());
+    }
+
+    private URI startServer(Map<String, String> extra) throws Exception {
         MotoServer moto = MotoServer.start();
         client = new MlflowClient(dir, moto);
         bucket = "server-" + UUID.randomUUID().toString().substring(0, 8);
@@ -181,7 +238,9 @@ class TrackingServerAgainstRealMlflowTest {
             sql.execute("GRANT ALL PRIVILEGES ON mlflow.* TO 'mlflow'@'%'");
             sql.execute("GRANT ALL PRIVILEGES ON mlflow_auth.* TO 'mlflow'@'%'");
         }
-        Map<String, String> settings = TrackingContainer.injected(client, database.port(), DB_PASSWORD, ADMIN_PASSWORD, bucket);
+        Map<String, String> settings = new TreeMap<>(
+                TrackingContainer.injected(client, database.port(), DB_PASSWORD, ADMIN_PASSWORD, bucket));
+        settings.putAll(extra);
         container = new TrackingContainer(Files.createDirectory(dir.resolve("container")), settings);
         TrackingContainer.Exit migrated = container.migrate();
         assertThat(migrated.code()).as(migrated.output()).isZero();

@@ -55,6 +55,11 @@ public final class MlflowClient {
     }
 
     public Path script(String name) {
+        return script(dir, name);
+    }
+
+    /** One of the test's Python scripts (src/test/resources/python), copied into dir. */
+    public static Path script(Path dir, String name) {
         Path target = dir.resolve(name);
         try {
             if (!Files.exists(target)) {

@@ -32,3 +32,59 @@ print(json.dumps({
     "no_authentication": dmlflow_auth.install(nothing, seconds=5),
     "untouched": sorted(vars(nothing)),
 }))
+
+# MLflow 3.17's run authorization, as its source has it (mlflow/server/auth/__init__.py: the
+# requirements model): _run_requirement(run_id, action) -> (anchor, [Requirement]) or None for a
+# missing run, a new list each call that callers extend; authorize(user, anchor, requirements) ->
+# bool; Requirement a NamedTuple (mlflow/server/auth/requirements.py).
+from typing import NamedTuple  # noqa: E402
+
+
+class Requirement(NamedTuple):
+    resource_type: str
+    resource_id: object
+    action: str
+    fallback_if_no_grant: tuple = ()
+
+
+def mlflow_317(workspaces_on):
+    counts = {"runs": 0, "decisions": 0}
+
+    def _run_requirement(run_id, action):
+        counts["runs"] += 1
+        if run_id == "missing":
+            return None
+        experiment = ("experiment", "7")
+        return experiment, [Requirement("experiment", "7", "read"),
+                            Requirement("run", "*", action, fallback_if_no_grant=(experiment,))]
+
+    def authorize(username, anchor, requirements):
+        counts["decisions"] += 1
+        return username == "alice"
+
+    module = types.SimpleNamespace(
+        authenticate_request=lambda: user, sender_is_admin=lambda: False,
+        _run_requirement=_run_requirement, authorize=authorize,
+        MLFLOW_ENABLE_WORKSPACES=types.SimpleNamespace(get=lambda: workspaces_on))
+    return module, counts, authorize
+
+
+m, counts, original = mlflow_317(False)
+skipped_317 = dmlflow_auth.install(m, seconds=60)
+anchor, first_list = m._run_requirement("run1", "update")
+first_list.append(Requirement("logged_model", "*", "update"))  # as _validate_can_update_run_and_models does
+_, second_list = m._run_requirement("run1", "update")
+missing = [m._run_requirement("missing", "update"), m._run_requirement("missing", "update")]
+decisions = [m.authorize("alice", anchor, second_list), m.authorize("alice", anchor, second_list),
+             m.authorize("bob", anchor, second_list), m.authorize("alice", anchor, first_list)]
+on, _, on_original = mlflow_317(True)
+dmlflow_auth.install(on, seconds=60)
+print(json.dumps({
+    "skipped": skipped_317,
+    "run_lookups": counts["runs"],
+    "lists_apart": len(first_list) == 3 and len(second_list) == 2,
+    "missing": missing,
+    "decisions": decisions,
+    "decision_lookups": counts["decisions"],
+    "workspaces_on_left_alone": on.authorize is on_original,
+}))

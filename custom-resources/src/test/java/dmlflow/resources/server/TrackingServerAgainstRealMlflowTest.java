@@ -178,8 +178,8 @@ class TrackingServerAgainstRealMlflowTest {
      * refuses them; a permission taken back still serves within the TTL (the stated trade-off) and
      * is refused after it; MLflow's own admin-flag change acts at once on the worker that served it.
      * MLflow 3.17 authorizes a run through other functions (its "requirements", mlflow/server/
-     * auth/__init__.py there): the run cache then stays off and the start log says so; the admin
-     * flag's cache (sender_is_admin, in both) stays on.
+     * auth/__init__.py there), which dmlflow_auth.py caches instead: the next test runs them on a
+     * stand-in, since the tests' MLflow is 3.12.
      */
     @Test
     @Timeout(300)
@@ -204,21 +204,37 @@ class TrackingServerAgainstRealMlflowTest {
     }
 
     /**
-     * Where an MLflow lacks a function a cache wraps, that cache stays off and says why, and the
-     * others still cache (for their TTL only); with a TTL of 0 nothing is touched.
+     * Where an MLflow lacks the functions a cache wraps, that cache stays off and says why, and the
+     * others still cache (for their TTL only); with a TTL of 0 nothing is touched. MLflow 3.17's
+     * run authorization (its requirements, not in the tests' 3.12) on a stand-in that behaves as
+     * its source reads (authorization_cache_fallback.py says where): the run's experiment cached
+     * by run, a missing run never, each caller its own list; decisions by user and requirements,
+     * and not at all with workspaces on.
      */
     @Test
     @Timeout(120)
-    void anMlflowWithoutTheLookupsACacheWrapsKeepsItsOwnChecks() throws Exception {
-        JsonNode result = JSON.readTree(lastLine(TrackingContainer.python(MlflowClient.script(dir, "authorization_cache_fallback.py"),
-                Map.of(), CONTAINER_PROGRAMS.toAbsolutePath().toString())));
+    void withoutTheLookupsACacheWrapsMlflowKeepsItsOwnChecksAndMlflow317sRunChecksAreCachedToo() throws Exception {
+        String output = TrackingContainer.python(MlflowClient.script(dir, "authorization_cache_fallback.py"),
+                Map.of(), CONTAINER_PROGRAMS.toAbsolutePath().toString());
+        String[] lines = output.strip().split("\n");
+        JsonNode lacking = JSON.readTree(lines[lines.length - 2]);
+        JsonNode mlflow317 = JSON.readTree(lines[lines.length - 1]);
 
-        assertThat(result.path("skipped").toString()).contains("_get_permission_from_run_id");
-        assertThat(result.path("calls_within_ttl").asInt()).as("the admin flag, looked up once").isEqualTo(1);
-        assertThat(result.path("calls_after_ttl").asInt()).as("and again once the TTL has passed").isEqualTo(2);
-        assertThat(result.path("off_when_zero").size()).isZero();
-        assertThat(result.path("no_authentication").toString()).contains("every lookup");
-        assertThat(result.path("untouched").size()).as("an MLflow without authenticate_request is left as it is").isZero();
+        assertThat(lacking.path("skipped").toString()).contains("run permissions");
+        assertThat(lacking.path("calls_within_ttl").asInt()).as("the admin flag, looked up once").isEqualTo(1);
+        assertThat(lacking.path("calls_after_ttl").asInt()).as("and again once the TTL has passed").isEqualTo(2);
+        assertThat(lacking.path("off_when_zero").size()).isZero();
+        assertThat(lacking.path("no_authentication").toString()).contains("every lookup");
+        assertThat(lacking.path("untouched").size()).as("an MLflow without authenticate_request is left as it is").isZero();
+
+        assertThat(mlflow317.path("skipped").size()).isZero();
+        assertThat(mlflow317.path("run_lookups").asInt()).as("one run read once, a missing one every time").isEqualTo(3);
+        assertThat(mlflow317.path("lists_apart").asBoolean()).as("a caller extending its list leaves the cache alone")
+                .isTrue();
+        assertThat(mlflow317.path("missing").toString()).isEqualTo("[null,null]");
+        assertThat(mlflow317.path("decisions").toString()).isEqualTo("[true,true,false,true]");
+        assertThat(mlflow317.path("decision_lookups").asInt()).as("per user and requirements").isEqualTo(3);
+        assertThat(mlflow317.path("workspaces_on_left_alone").asBoolean()).isTrue();
     }
 
     private URI startServer() throws Exception {

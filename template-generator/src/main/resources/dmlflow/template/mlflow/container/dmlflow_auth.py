@@ -5,8 +5,11 @@ It authenticates exactly as MLflow's own function does. Importing the module als
 caches in front of the two lookups MLflow repeats on every request of a signed-in user:
 
 - whether the user is an admin (MLflow's sender_is_admin: the user store, each request);
-- a user's permission on a run (MLflow's _get_permission_from_run_id: the run from the tracking
-  store, then the user's grants on its experiment), keyed by user and run id.
+- a user's permission on a run: the run read from the tracking store to find its experiment, then
+  the user's grants read from the user store. In MLflow 3.12 (the tests') both happen in
+  _get_permission_from_run_id, cached by user and run; in 3.17 (read in its source) the run's
+  experiment in _run_requirement, cached by run, and the decision in authorize, cached by user and
+  what it decides.
 
 Measured with scripts/bench-server.sh (one core, 8 clients logging metrics as a user without admin
 rights): about 47 requests/s without these caches, 127 with them, against 131 with no sign-in.
@@ -15,9 +18,9 @@ The caches live in each worker for auth_cache_ttl_seconds (the ini; 0 turns them
 MLflow already keeps a verified password. So a revoked permission or a demoted admin keeps working
 for up to that long on the workers that cached it; MLflow's own user changes (password, admin flag,
 deletion) drop the user from the caches of the worker that serves the change. Only answers are
-cached, never errors, and a run's experiment never changes. Where this MLflow lacks a function a
-cache wraps (3.17 authorizes runs through other functions), that cache stays off, the log says so,
-and MLflow makes that lookup on every request, as it would without dmlflow.
+cached, never errors or a missing run, and a run's experiment never changes. Where this MLflow
+lacks the functions a cache wraps, that cache stays off, the log says so, and MLflow makes that
+lookup on every request, as it would without dmlflow.
 """
 import sys
 import threading
@@ -77,41 +80,35 @@ def _cached(lookup, cache, key):
 
 
 def install(module=auth, seconds=None):
-    """Puts the caches in front of the MLflow lookups this MLflow has, for seconds (the ini's
-    auth_cache_ttl_seconds when None; 0 leaves MLflow as it is); returns the lookups it could not
-    cache, each with why."""
+    """Puts the caches in front of the lookups this MLflow makes, for seconds (the ini's
+    auth_cache_ttl_seconds when None; 0 leaves MLflow as it is); returns what it could not cache,
+    each with why."""
     if seconds is None:
         seconds = getattr(getattr(module, "auth_config", None), "auth_cache_ttl_seconds", 0) or 0
     if seconds <= 0 or getattr(module, "_dmlflow_caches", None) is not None:
         return []
-    if not callable(getattr(module, "authenticate_request", None)):
+    if not _has(module, "authenticate_request"):
         return ["every lookup (this MLflow has no authenticate_request)"]
     caches = []
     skipped = []
 
+    def new_cache():
+        cache = TtlCache(seconds)
+        caches.append(cache)
+        return cache
+
     def username():
         return module.authenticate_request().username
 
-    def lookup(name, *helpers):
-        missing = [n for n in (name, *helpers) if not callable(getattr(module, n, None))]
-        if missing:
-            skipped.append(f"{name} (this MLflow has no {', '.join(missing)})")
-            return None
-        cache = TtlCache(seconds)
-        caches.append(cache)
-        return getattr(module, name), cache
+    if _has(module, "sender_is_admin"):
+        is_admin, admins = module.sender_is_admin, new_cache()
+        module.sender_is_admin = lambda: _cached(is_admin, admins, (username(),))
+    else:
+        skipped.append("the admin flag (this MLflow has no sender_is_admin)")
 
-    admin = lookup("sender_is_admin")
-    if admin:
-        is_admin, admins = admin
-
-        def sender_is_admin():
-            return _cached(is_admin, admins, (username(),))
-
-        module.sender_is_admin = sender_is_admin
-    run = lookup("_get_permission_from_run_id", "_get_request_param")
-    if run:
-        run_permission, run_permissions = run
+    if _has(module, "_get_permission_from_run_id", "_get_request_param"):
+        # MLflow 3.12: a run's permission is its experiment's (mlflow/server/auth/__init__.py).
+        run_permission, run_permissions = module._get_permission_from_run_id, new_cache()
 
         def _get_permission_from_run_id():
             run_id = module._get_request_param("run_id")
@@ -119,16 +116,56 @@ def install(module=auth, seconds=None):
             return _cached(run_permission, run_permissions, key)
 
         module._get_permission_from_run_id = _get_permission_from_run_id
+    elif _has(module, "_run_requirement", "authorize"):
+        # MLflow 3.17 (its "requirements", mlflow/server/auth/__init__.py and requirements.py):
+        # _run_requirement(run_id, action) reads the run to find its experiment and returns
+        # (anchor, [Requirement, ...]) or None for a missing run, a new list each time, which
+        # callers extend; authorize(username, anchor, requirements) reads the user's grants and
+        # returns a bool. Requirements are named tuples (hashable). With workspaces on, authorize
+        # also depends on the request's workspace: it is cached only with them off, as dmlflow runs.
+        run_requirement, requirements_of_runs = module._run_requirement, new_cache()
+
+        def _run_requirement(run_id, action):
+            key = (run_id, action) if isinstance(run_id, str) and isinstance(action, str) else None
+            found = _cached(lambda: _frozen(run_requirement(run_id, action)), requirements_of_runs, key)
+            return None if found is None else (found[0], list(found[1]))
+
+        module._run_requirement = _run_requirement
+        workspaces = getattr(module, "MLFLOW_ENABLE_WORKSPACES", None)
+        if workspaces is None or not workspaces.get():
+            decide, decisions = module.authorize, new_cache()
+
+            def authorize(user, anchor, requirements):
+                try:
+                    key = (user, anchor, tuple(requirements))
+                    hash(key)
+                except TypeError:
+                    key = None
+                return _cached(lambda: decide(user, anchor, requirements), decisions, key)
+
+            module.authorize = authorize
+    else:
+        skipped.append("run permissions (this MLflow has neither _get_permission_from_run_id"
+                       " nor _run_requirement and authorize)")
+
     invalidate = getattr(module, "_invalidate_user_auth_cache", None)
     if callable(invalidate) and caches:
-        def _invalidate_user_auth_cache(username):
-            invalidate(username)
+        def _invalidate_user_auth_cache(name):
+            invalidate(name)
             for cache in caches:
-                cache.forget_user(username)
+                cache.forget_user(name)
 
         module._invalidate_user_auth_cache = _invalidate_user_auth_cache
     module._dmlflow_caches = caches
     return skipped
+
+
+def _has(module, *names):
+    return all(callable(getattr(module, name, None)) for name in names)
+
+
+def _frozen(found):
+    return None if found is None else (found[0], tuple(found[1]))
 
 
 _skipped = install()

@@ -1,11 +1,13 @@
-"""dmlflow_auth.install against an MLflow that lacks what a cache wraps, and the caches' expiry.
+"""dmlflow_auth.install on stand-ins: an MLflow lacking what a cache wraps, the caches' expiry, and
+MLflow 3.17's run authorization, which the tests' MLflow (3.12) does not have.
 
-Argument: the folder holding dmlflow_auth.py. One JSON line out.
+Argument: the folder holding dmlflow_auth.py. Two JSON lines out.
 """
 import json
 import sys
 import time
 import types
+from typing import NamedTuple
 
 sys.path.insert(0, sys.argv[1])
 import dmlflow_auth  # noqa: E402  (after the path it is read from)
@@ -33,13 +35,12 @@ print(json.dumps({
     "untouched": sorted(vars(nothing)),
 }))
 
+
 # MLflow 3.17's run authorization, as its source has it (mlflow/server/auth/__init__.py: the
 # requirements model): _run_requirement(run_id, action) -> (anchor, [Requirement]) or None for a
 # missing run, a new list each call that callers extend; authorize(user, anchor, requirements) ->
-# bool; Requirement a NamedTuple (mlflow/server/auth/requirements.py).
-from typing import NamedTuple  # noqa: E402
-
-
+# bool, reading the user's grants; Requirement a NamedTuple (mlflow/server/auth/requirements.py);
+# the user store a SqlAlchemyStore whose changes are methods named create_, update_, grant_ ...
 class Requirement(NamedTuple):
     resource_type: str
     resource_id: object
@@ -47,8 +48,20 @@ class Requirement(NamedTuple):
     fallback_if_no_grant: tuple = ()
 
 
+class Store:
+    def __init__(self):
+        self.changes = 0
+
+    def get_user(self, username):
+        return username
+
+    def update_user(self, username, is_admin=None):
+        self.changes += 1
+
+
 def mlflow_317(workspaces_on):
     counts = {"runs": 0, "decisions": 0}
+    store = Store()
 
     def _run_requirement(run_id, action):
         counts["runs"] += 1
@@ -60,10 +73,12 @@ def mlflow_317(workspaces_on):
 
     def authorize(username, anchor, requirements):
         counts["decisions"] += 1
+        if username == "racer":
+            store.update_user("racer", is_admin=False)  # a change lands while this lookup runs
         return username == "alice"
 
     module = types.SimpleNamespace(
-        authenticate_request=lambda: user, sender_is_admin=lambda: False,
+        authenticate_request=lambda: user, sender_is_admin=lambda: False, store=store,
         _run_requirement=_run_requirement, authorize=authorize,
         MLFLOW_ENABLE_WORKSPACES=types.SimpleNamespace(get=lambda: workspaces_on))
     return module, counts, authorize
@@ -77,14 +92,25 @@ _, second_list = m._run_requirement("run1", "update")
 missing = [m._run_requirement("missing", "update"), m._run_requirement("missing", "update")]
 decisions = [m.authorize("alice", anchor, second_list), m.authorize("alice", anchor, second_list),
              m.authorize("bob", anchor, second_list), m.authorize("alice", anchor, first_list)]
+decision_lookups = counts["decisions"]
+run_lookups = counts["runs"]
+m.store.update_user("bob", is_admin=True)
+m.authorize("alice", anchor, second_list)
+m._run_requirement("run1", "update")
+after_change = {"decisions": counts["decisions"] - decision_lookups, "runs": counts["runs"] - run_lookups}
+before_race = counts["decisions"]
+m.authorize("racer", anchor, second_list)
+m.authorize("racer", anchor, second_list)
 on, _, on_original = mlflow_317(True)
 dmlflow_auth.install(on, seconds=60)
 print(json.dumps({
     "skipped": skipped_317,
-    "run_lookups": counts["runs"],
+    "run_lookups": run_lookups,
     "lists_apart": len(first_list) == 3 and len(second_list) == 2,
     "missing": missing,
     "decisions": decisions,
-    "decision_lookups": counts["decisions"],
+    "decision_lookups": decision_lookups,
+    "after_a_change": after_change,
+    "race_lookups": counts["decisions"] - before_race,
     "workspaces_on_left_alone": on.authorize is on_original,
 }))

@@ -50,6 +50,7 @@ class TrackingServerAgainstRealMlflowTest {
     Path dir;
     private MariaDbServer database;
     private TrackingContainer container;
+    private TrackingContainer secondContainer;
     private MlflowClient client;
     private String bucket;
 
@@ -57,6 +58,9 @@ class TrackingServerAgainstRealMlflowTest {
     void stop() throws Exception {
         if (container != null) {
             container.close();
+        }
+        if (secondContainer != null) {
+            secondContainer.close();
         }
         if (database != null) {
             database.thaw();
@@ -172,55 +176,64 @@ class TrackingServerAgainstRealMlflowTest {
     }
 
     /**
-     * dmlflow's authorization caches (container/dmlflow_auth.py, named by the auth ini as MLflow's
-     * authorization function) in the real MLflow: what they let through, and for how long. With
-     * one worker and a 3 s TTL: an editor logs; a reader and a missing run are refused as MLflow
-     * refuses them; a permission taken back still serves within the TTL (the stated trade-off) and
-     * is refused after it; MLflow's own admin-flag change acts at once on the worker that served it.
-     * MLflow 3.17 authorizes a run through other functions (its "requirements", mlflow/server/
-     * auth/__init__.py there), which dmlflow_auth.py caches instead: the next test runs them on a
-     * stand-in, since the tests' MLflow is 3.12.
+     * dmlflow's authorization caches (container/dmlflow_auth.py, put in front of MLflow's lookups
+     * when its auth module loads) in the real MLflow, on two servers sharing the databases as two
+     * tasks do, each one worker with a 3 s TTL: an editor logs; a reader and a missing run are
+     * refused as MLflow refuses them; a permission taken back through the other server still
+     * serves within the TTL (the stated trade-off) and is refused after it; a change through the
+     * same server, to a permission or to the admin flag, acts at once. MLflow's own sign-in
+     * function stays in place (is_basic_auth). MLflow 3.17 authorizes a run through other
+     * functions (its "requirements"), which dmlflow_auth.py caches instead: the next test runs
+     * them on a stand-in, since the tests' MLflow is 3.12.
      */
     @Test
     @Timeout(300)
     void cachedAuthorizationServesAnEditorAndRefusesARevokedOneOnceTheCacheTimeHasPassed() throws Exception {
-        URI base = startServer(Map.of("DMLFLOW_AUTH_CACHE_SECONDS", "3"));
+        Map<String, String> settings = Map.of("DMLFLOW_AUTH_CACHE_SECONDS", "3");
+        URI here = startServer(settings);
+        URI elsewhere = secondServer(settings);
         JsonNode result = JSON.readTree(lastLine(TrackingContainer.python(client.script("authorization_cache.py"),
-                Map.of(), base.toString(), ADMIN_PASSWORD, "3")));
+                Map.of(), here.toString(), elsewhere.toString(), ADMIN_PASSWORD, "3")));
         JsonNode status = result.path("status");
 
         assertThat(status.path("editor").asInt()).as("an editor logs to its run").isEqualTo(200);
         assertThat(status.path("reader").asInt()).as("a reader may not log").isEqualTo(403);
         assertThat(status.path("missing_run").asInt()).as("a missing run is MLflow's 404, not cached").isEqualTo(404);
         assertThat(result.path("within_seconds").asDouble()).as("the check ran inside the TTL").isLessThan(3);
-        assertThat(status.path("revoked_within_ttl").asInt()).as("a revoked right serves until the TTL ends")
-                .isEqualTo(200);
-        assertThat(status.path("revoked_after_ttl").asInt()).as("and is refused after it").isEqualTo(403);
-        assertThat(status.path("promoted").asInt()).as("a promotion acts at once").isEqualTo(200);
-        assertThat(status.path("demoted").asInt()).as("so does a demotion").isEqualTo(403);
+        assertThat(status.path("revoked_elsewhere_within_ttl").asInt())
+                .as("a right taken back on another task serves until the TTL ends").isEqualTo(200);
+        assertThat(status.path("revoked_elsewhere_after_ttl").asInt()).as("and is refused after it").isEqualTo(403);
+        assertThat(status.path("granted_here").asInt()).as("a grant on this server acts at once").isEqualTo(200);
+        assertThat(status.path("revoked_here").asInt()).as("so does taking it back").isEqualTo(403);
+        assertThat(status.path("promoted_here").asInt()).as("and a promotion").isEqualTo(200);
+        assertThat(status.path("demoted_here").asInt()).as("and a demotion").isEqualTo(403);
         assertThat(storedSteps(result.path("run_id").asText())).as("exactly the steps that were let through")
-                .containsExactly(0L, 3L, 5L);
+                .containsExactly(0L, 3L, 5L, 7L);
+        assertThat(result.path("is_basic_auth").asBoolean()).as("MLflow's own sign-in function, as the UI needs").isTrue();
         assertThat(container.serverLog()).doesNotContain("authorization lookups not cached");
     }
 
     /**
      * Where an MLflow lacks the functions a cache wraps, that cache stays off and says why, and the
-     * others still cache (for their TTL only); with a TTL of 0 nothing is touched. MLflow 3.17's
-     * run authorization (its requirements, not in the tests' 3.12) on a stand-in that behaves as
-     * its source reads (authorization_cache_fallback.py says where): the run's experiment cached
-     * by run, a missing run never, each caller its own list; decisions by user and requirements,
-     * and not at all with workspaces on.
+     * others still cache (for their TTL only); with a TTL of 0 nothing is touched. And MLflow
+     * 3.17's run authorization (its requirements, not in the tests' 3.12) on a stand-in built to
+     * its source as read (authorization_cache_fallback.py says where), so this tests dmlflow's
+     * wrapping, not 3.17 itself: the run's experiment cached by run, a missing run never, each
+     * caller its own list; decisions by user and requirements, and not at all with workspaces on;
+     * a change to the user store empties the caches, and an answer it overtook is not kept.
      */
     @Test
     @Timeout(120)
-    void withoutTheLookupsACacheWrapsMlflowKeepsItsOwnChecksAndMlflow317sRunChecksAreCachedToo() throws Exception {
+    void withoutTheLookupsACacheWrapsMlflowKeepsItsOwnChecksAndAStandInFor317sRunChecksIsCached() throws Exception {
+        Path programs = Files.createDirectory(dir.resolve("programs"));
+        Files.copy(CONTAINER_PROGRAMS.resolve("dmlflow_auth.py"), programs.resolve("dmlflow_auth.py"));
         String output = TrackingContainer.python(MlflowClient.script(dir, "authorization_cache_fallback.py"),
-                Map.of(), CONTAINER_PROGRAMS.toAbsolutePath().toString());
+                Map.of(), programs.toString());
         String[] lines = output.strip().split("\n");
         JsonNode lacking = JSON.readTree(lines[lines.length - 2]);
         JsonNode mlflow317 = JSON.readTree(lines[lines.length - 1]);
 
-        assertThat(lacking.path("skipped").toString()).contains("run permissions");
+        assertThat(lacking.path("skipped").toString()).contains("run permissions", "has no store");
         assertThat(lacking.path("calls_within_ttl").asInt()).as("the admin flag, looked up once").isEqualTo(1);
         assertThat(lacking.path("calls_after_ttl").asInt()).as("and again once the TTL has passed").isEqualTo(2);
         assertThat(lacking.path("off_when_zero").size()).isZero();
@@ -234,6 +247,9 @@ class TrackingServerAgainstRealMlflowTest {
         assertThat(mlflow317.path("missing").toString()).isEqualTo("[null,null]");
         assertThat(mlflow317.path("decisions").toString()).isEqualTo("[true,true,false,true]");
         assertThat(mlflow317.path("decision_lookups").asInt()).as("per user and requirements").isEqualTo(3);
+        assertThat(mlflow317.path("after_a_change").toString()).as("a change to the user store empties the caches")
+                .isEqualTo("{\"decisions\":1,\"runs\":1}");
+        assertThat(mlflow317.path("race_lookups").asInt()).as("an answer a change overtook is not kept").isEqualTo(2);
         assertThat(mlflow317.path("workspaces_on_left_alone").asBoolean()).isTrue();
     }
 
@@ -261,6 +277,15 @@ class TrackingServerAgainstRealMlflowTest {
         TrackingContainer.Exit migrated = container.migrate();
         assertThat(migrated.code()).as(migrated.output()).isZero();
         return container.serve();
+    }
+
+    /** Another task of the same service: the same settings and databases, its own port. */
+    private URI secondServer(Map<String, String> extra) throws Exception {
+        Map<String, String> settings = new TreeMap<>(
+                TrackingContainer.injected(client, database.port(), DB_PASSWORD, ADMIN_PASSWORD, bucket));
+        settings.putAll(extra);
+        secondContainer = new TrackingContainer(Files.createDirectory(dir.resolve("second")), settings);
+        return secondContainer.serve();
     }
 
     private static Map<String, String> login() {

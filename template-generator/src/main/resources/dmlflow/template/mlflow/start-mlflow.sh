@@ -179,25 +179,28 @@ if [ "$DMLFLOW_AUTH_MODE" = basic ]; then
   umask 077
   mkdir -p "$config_dir"
   export MLFLOW_AUTH_CONFIG_PATH="$config_dir/basic_auth.ini"
-  # MLflow imports the authorization function the ini names in each worker, at its first request:
-  # dmlflow's (container/dmlflow_auth.py) signs in as MLflow's does and caches the lookups MLflow
-  # repeats on every request for as long as MLflow keeps a verified password.
-  mkdir -p "$config_dir/python"
-  cat > "$config_dir/python/dmlflow_auth.py" <<'PY'
+  # dmlflow's caches in front of the lookups MLflow makes on every request (container/
+  # dmlflow_auth.py): Python imports sitecustomize at start, which asks for them to be put in
+  # once MLflow's auth module has loaded. Left off the path when the cache time is 0.
+  if [ "$auth_cache_seconds" -gt 0 ]; then
+    mkdir -p "$config_dir/python"
+    cat > "$config_dir/python/dmlflow_auth.py" <<'PY'
 # dmlflow:embed dmlflow_auth.py
 PY
-  export PYTHONPATH="$config_dir/python${PYTHONPATH:+:$PYTHONPATH}"
+    printf 'import dmlflow_auth\n' > "$config_dir/python/sitecustomize.py"
+    export PYTHONPATH="$config_dir/python${PYTHONPATH:+:$PYTHONPATH}"
+  fi
   {
     printf '[mlflow]\n'
     printf 'default_permission = %s\n' "${DMLFLOW_DEFAULT_PERMISSION:-READ}"
     printf 'database_uri = %s\n' "$(database_uri "$DMLFLOW_AUTH_DB_NAME" | sed 's/%/%%/g')"
     printf 'admin_username = %s\n' "${DMLFLOW_ADMIN_USERNAME:-admin}"
     printf 'admin_password = %s\n' "$(printf '%s' "$DMLFLOW_ADMIN_PASSWORD" | sed 's/%/%%/g')"
-    printf 'authorization_function = dmlflow_auth:authenticate_request_basic_auth\n'
+    printf 'authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n'
     # Each worker keeps a verified password for this long instead of running scrypt (~150 ms of
     # CPU) on every request (mlflow PR #22817, off when 0), and dmlflow_auth.py a user's admin flag
-    # and run permissions. A changed or deleted password or a demoted admin is dropped at once only
-    # on the worker that served the change; elsewhere, like a revoked permission, it works until the
+    # and run permissions. A changed or deleted password, a demoted admin or a revoked permission
+    # is dropped at once only on the worker that served the change; elsewhere it works until the
     # TTL ends.
     printf 'auth_cache_ttl_seconds = %s\n' "$auth_cache_seconds"
   } > "$MLFLOW_AUTH_CONFIG_PATH"

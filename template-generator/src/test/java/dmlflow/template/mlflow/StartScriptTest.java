@@ -57,7 +57,8 @@ class StartScriptTest {
                 import json, os, sys
                 with open(os.environ["RECORD"], "a") as f:
                     f.write(json.dumps({"who": "mlflow", "argv": sys.argv[1:],
-                                        "auth_config": os.environ.get("MLFLOW_AUTH_CONFIG_PATH")}) + "\\n")
+                                        "auth_config": os.environ.get("MLFLOW_AUTH_CONFIG_PATH"),
+                                        "pythonpath": os.environ.get("PYTHONPATH")}) + "\\n")
                 sys.exit(int(os.environ.get("FAKE_MLFLOW_EXIT", "0")))
                 """);
         Path site = Files.createDirectories(dir.resolve("site"));
@@ -187,6 +188,59 @@ class StartScriptTest {
             assertThat(script).as(name).contains("<<'PY'").contains("\n" + StartScript.program(name) + "PY\n");
         }
         assertThat(script).doesNotContain("dmlflow:embed");
+    }
+
+    @Test
+    void pythonLoadsDmlflowsAuthorizationCachesFromFilesTheScriptWritesAndMlflowKeepsItsOwnSignIn() throws Exception {
+        Result result = run();
+        assertThat(result.exitCode).as(result.stderr).isZero();
+        JsonNode call = onlyCall("mlflow");
+        assertThat(configparser(Path.of(call.path("auth_config").asText())).path("authorization_function").asText())
+                .as("another function would cost the UI its logout and fail MLflow 3.12's FastAPI routes")
+                .isEqualTo("mlflow.server.auth:authenticate_request_basic_auth");
+        Path folder = Path.of(call.path("pythonpath").asText().split(":")[0]);
+        assertThat(Files.readString(folder.resolve("dmlflow_auth.py"))).isEqualTo(StartScript.program("dmlflow_auth.py"));
+        assertThat(Files.readString(folder.resolve("sitecustomize.py"))).isEqualTo("import dmlflow_auth\n");
+        assertThat(call.path("pythonpath").asText()).as("what the image had stays on the path").endsWith(":" + dir.resolve("site"));
+
+        Files.delete(record);
+        env.put("DMLFLOW_AUTH_CACHE_SECONDS", "0");
+        Result off = run();
+        assertThat(off.exitCode).as(off.stderr).isZero();
+        assertThat(onlyCall("mlflow").path("pythonpath").asText()).as("no caches: nothing of dmlflow's on the path")
+                .isEqualTo(dir.resolve("site").toString());
+    }
+
+    /**
+     * ECS refuses a task definition over 65,536 bytes ("Actual length: '66420'. Max allowed length
+     * is '65536' bytes", RegisterTaskDefinition's error quoted in awsdocs/amazon-ecs-developer-guide
+     * PR #149, which corrected the documented limit). The start script and its Python programs are
+     * most of ours: measured as ECS would see the JSON, each reference to another resource counted
+     * as 256 bytes (an ARN is at most about that), with a quarter of the limit to spare.
+     */
+    @Test
+    void theTaskDefinitionStaysWellUnderEcssSizeLimit() throws Exception {
+        JsonNode properties = Templates.resource("TrackingTask").path("Properties");
+        int bytes = JSON.writeValueAsBytes(resolved(properties)).length;
+        assertThat(bytes).as("the task definition's size in bytes (ECS allows 65,536)").isLessThan(49_152);
+    }
+
+    private static JsonNode resolved(JsonNode node) {
+        if (node.isObject() && node.size() == 1
+                && (node.has("Ref") || node.fieldNames().next().startsWith("Fn::"))) {
+            return JSON.getNodeFactory().textNode("x".repeat(256));
+        }
+        if (node.isObject()) {
+            var copy = JSON.createObjectNode();
+            node.fields().forEachRemaining(field -> copy.set(field.getKey(), resolved(field.getValue())));
+            return copy;
+        }
+        if (node.isArray()) {
+            var copy = JSON.createArrayNode();
+            node.forEach(item -> copy.add(resolved(item)));
+            return copy;
+        }
+        return node;
     }
 
     @Test

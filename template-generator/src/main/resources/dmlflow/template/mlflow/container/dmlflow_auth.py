@@ -1,10 +1,14 @@
-"""dmlflow's layer over MLflow's basic-auth app (start-mlflow.sh writes it beside the auth ini).
+"""Short-lived caches in front of the lookups MLflow's basic-auth app makes on every request.
 
-The ini names this module's authenticate_request_basic_auth as MLflow's authorization_function.
-It authenticates exactly as MLflow's own function does. Importing the module also puts short-lived
-caches in front of the two lookups MLflow repeats on every request of a signed-in user:
+start-mlflow.sh writes this file and a sitecustomize.py that imports it onto the server's
+PYTHONPATH. Importing it costs nothing: it only asks Python to run install() on MLflow's
+mlflow.server.auth right after that module's own code, in every process that imports it. MLflow's
+authorization_function stays its own (a custom one costs the UI its logout and password dialog and,
+in 3.12, fails MLflow's FastAPI routes: fastapi_permission_middleware in mlflow/server/auth).
 
-- whether the user is an admin (MLflow's sender_is_admin: the user store, each request);
+What is cached, per worker, for auth_cache_ttl_seconds (the ini; 0 leaves MLflow as it is), the time
+MLflow already keeps a verified password:
+- whether the user is an admin (sender_is_admin reads the user store on each request);
 - a user's permission on a run: the run read from the tracking store to find its experiment, then
   the user's grants read from the user store. In MLflow 3.12 (the tests') both happen in
   _get_permission_from_run_id, cached by user and run; in 3.17 (read in its source) the run's
@@ -12,74 +16,77 @@ caches in front of the two lookups MLflow repeats on every request of a signed-i
   what it decides.
 
 Measured with scripts/bench-server.sh (one core, 8 clients logging metrics as a user without admin
-rights): about 47 requests/s without these caches, 127 with them, against 131 with no sign-in.
+rights): about 47 requests/s without these caches, against 131 with no sign-in (README, "How fast
+it serves").
 
-The caches live in each worker for auth_cache_ttl_seconds (the ini; 0 turns them off), the time
-MLflow already keeps a verified password. So a revoked permission or a demoted admin keeps working
-for up to that long on the workers that cached it; MLflow's own user changes (password, admin flag,
-deletion) drop the user from the caches of the worker that serves the change. Only answers are
-cached, never errors or a missing run, and a run's experiment never changes. Where this MLflow
-lacks the functions a cache wraps, that cache stays off, the log says so, and MLflow makes that
-lookup on every request, as it would without dmlflow.
+Any change a worker makes through the user store (a user, a password, an admin flag, a grant)
+empties that worker's caches at once, and a lookup that was under way meanwhile is not kept. Other
+workers and tasks keep what they cached until the TTL ends: a revoked permission, a demoted admin or
+a deleted user keeps working there that long. Only answers are cached, never errors or a missing run.
+Where this MLflow lacks the functions a cache wraps, that cache stays off, the log says so, and
+MLflow makes that lookup on every request, as it would without dmlflow.
 """
+import importlib.abc
+import importlib.machinery
 import sys
 import threading
 import time
 
-from mlflow.server import auth
-
-authenticate_request_basic_auth = auth.authenticate_request_basic_auth
-"""What the ini names as the authorization function: MLflow's own, unchanged."""
+AUTH_MODULE = "mlflow.server.auth"
+_STORE_CHANGES = ("create_", "update_", "delete_", "grant_", "revoke_", "assign_", "unassign_", "add_",
+                  "remove_", "set_")
 
 
 class TtlCache:
-    """A thread-safe map whose entries expire seconds after they were stored."""
+    """A thread-safe map whose entries expire seconds after they were stored. clear() also turns
+    away the answers of lookups that began before it."""
 
     def __init__(self, seconds, max_entries=10000):
         self.seconds = seconds
         self.max_entries = max_entries
         self._entries = {}
+        self._generation = 0
         self._lock = threading.Lock()
 
     def get(self, key):
+        """The value stored for key, or None; and the generation a later put() must present."""
         with self._lock:
             entry = self._entries.get(key)
-            if entry is None:
-                return None
-            expires, value = entry
-            if expires <= time.monotonic():
+            if entry is not None and entry[0] <= time.monotonic():
                 del self._entries[key]
-                return None
-            return value
+                entry = None
+            return (None if entry is None else entry[1]), self._generation
 
-    def put(self, key, value):
+    def put(self, key, value, generation):
         now = time.monotonic()
         with self._lock:
+            if generation != self._generation:
+                return
             if len(self._entries) >= self.max_entries:
                 self._entries = {k: e for k, e in self._entries.items() if e[0] > now}
                 if len(self._entries) >= self.max_entries:
                     self._entries.clear()
             self._entries[key] = (now + self.seconds, value)
 
-    def forget_user(self, username):
+    def clear(self):
         with self._lock:
-            for key in [k for k in self._entries if k[0] == username]:
-                del self._entries[key]
+            self._entries.clear()
+            self._generation += 1
 
 
 def _cached(lookup, cache, key):
-    """Calls lookup() unless cache holds key; stores only what lookup returns, never its errors."""
+    """lookup() unless cache holds key; keeps only what lookup returns, never its errors or None."""
     if key is None:
         return lookup()
-    value = cache.get(key)
+    value, generation = cache.get(key)
     if value is None:
         value = lookup()
         if value is not None:
-            cache.put(key, value)
+            cache.put(key, value, generation)
     return value
 
 
-def install(module=auth, seconds=None):
+def install(module, seconds=None):
     """Puts the caches in front of the lookups this MLflow makes, for seconds (the ini's
     auth_cache_ttl_seconds when None; 0 leaves MLflow as it is); returns what it could not cache,
     each with why."""
@@ -102,7 +109,11 @@ def install(module=auth, seconds=None):
 
     if _has(module, "sender_is_admin"):
         is_admin, admins = module.sender_is_admin, new_cache()
-        module.sender_is_admin = lambda: _cached(is_admin, admins, (username(),))
+
+        def sender_is_admin():
+            return _cached(is_admin, admins, (username(),))
+
+        module.sender_is_admin = sender_is_admin
     else:
         skipped.append("the admin flag (this MLflow has no sender_is_admin)")
 
@@ -136,28 +147,43 @@ def install(module=auth, seconds=None):
             decide, decisions = module.authorize, new_cache()
 
             def authorize(user, anchor, requirements):
+                requirements = tuple(requirements)
                 try:
-                    key = (user, anchor, tuple(requirements))
+                    key = (user, anchor, requirements)
                     hash(key)
                 except TypeError:
                     key = None
-                return _cached(lambda: decide(user, anchor, requirements), decisions, key)
+                return _cached(lambda: decide(user, anchor, list(requirements)), decisions, key)
 
             module.authorize = authorize
     else:
         skipped.append("run permissions (this MLflow has neither _get_permission_from_run_id"
                        " nor _run_requirement and authorize)")
 
-    invalidate = getattr(module, "_invalidate_user_auth_cache", None)
-    if callable(invalidate) and caches:
-        def _invalidate_user_auth_cache(name):
-            invalidate(name)
-            for cache in caches:
-                cache.forget_user(name)
-
-        module._invalidate_user_auth_cache = _invalidate_user_auth_cache
+    store = getattr(module, "store", None)
+    if caches and store is not None:
+        _empty_on_change(store, caches)
+    elif caches:
+        skipped.append("emptying the caches on a change (this MLflow has no store)")
     module._dmlflow_caches = caches
     return skipped
+
+
+def _empty_on_change(store, caches):
+    """Every call that changes the user store empties the caches, after it has run."""
+    for name in dir(type(store)):
+        change = getattr(store, name, None)
+        if not name.startswith(_STORE_CHANGES) or not callable(change):
+            continue
+
+        def changed(*args, _change=change, **kwargs):
+            try:
+                return _change(*args, **kwargs)
+            finally:
+                for cache in caches:
+                    cache.clear()
+
+        setattr(store, name, changed)
 
 
 def _has(module, *names):
@@ -168,7 +194,34 @@ def _frozen(found):
     return None if found is None else (found[0], tuple(found[1]))
 
 
-_skipped = install()
-if _skipped:
-    print("dmlflow: warning: authorization lookups not cached, MLflow makes them on every request: "
-          + "; ".join(_skipped), file=sys.stderr, flush=True)
+def _report(module):
+    try:
+        skipped = install(module)
+    except Exception as error:  # never stop MLflow from starting: it then checks as it always does
+        skipped = [f"every lookup ({type(error).__name__}: {error})"]
+    if skipped:
+        print("dmlflow: warning: authorization lookups not cached, MLflow makes them on every request: "
+              + "; ".join(skipped), file=sys.stderr, flush=True)
+
+
+class _AfterAuthImport(importlib.abc.MetaPathFinder):
+    """Finds mlflow.server.auth as Python would, and runs _report on it after its own code."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != AUTH_MODULE:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        run_module = spec.loader.exec_module
+
+        def exec_module(module):
+            run_module(module)
+            _report(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+if not any(isinstance(finder, _AfterAuthImport) for finder in sys.meta_path):
+    sys.meta_path.insert(0, _AfterAuthImport())

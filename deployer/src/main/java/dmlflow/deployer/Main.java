@@ -19,7 +19,10 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         Console console = Console.system();
-        System.exit(run(args, console, options -> new AwsSession(options, console)));
+        Interruption.install(console);
+        int code = run(args, console, options -> new AwsSession(options, console));
+        Interruption.finished();
+        System.exit(code);
     }
 
     static int run(String[] args, Console console, Function<CommonOptions, AwsSession> sessions) {

@@ -16,6 +16,7 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.CloudFormationException;
+import software.amazon.awssdk.services.cloudformation.model.Stack;
 import software.amazon.awssdk.services.cloudformation.model.StackEvent;
 
 /**
@@ -25,6 +26,8 @@ import software.amazon.awssdk.services.cloudformation.model.StackEvent;
  */
 final class StackWatcher {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
+    /** Off a terminal, the longest silence while waiting: CI systems end jobs that print nothing. */
+    static final Duration HEARTBEAT = Duration.ofSeconds(60);
     private static final List<String> CASCADE = List.of("Resource creation cancelled", "Resource update cancelled",
             "Resource deletion cancelled", "Resource handler returned message: \"null\"");
 
@@ -65,32 +68,57 @@ final class StackWatcher {
         Set<String> seen = new HashSet<>();
         List<StackEvent> events = new ArrayList<>();
         Map<String, String> latest = new LinkedHashMap<>();
-        while (true) {
-            var described = cloudFormation.describeStacks(r -> r.stackName(stack)).stacks().get(0);
-            for (StackEvent event : newEvents(stack, before, seen)) {
-                events.add(event);
-                if (!event.logicalResourceId().equals(described.stackName())) {
-                    latest.put(event.logicalResourceId(), event.resourceStatusAsString());
+        Instant lastLine = started;
+        try {
+            while (true) {
+                var described = cloudFormation.describeStacks(r -> r.stackName(stack)).stacks().get(0);
+                for (StackEvent event : newEvents(stack, before, seen)) {
+                    events.add(event);
+                    if (!event.logicalResourceId().equals(described.stackName())) {
+                        latest.put(event.logicalResourceId(), event.resourceStatusAsString());
+                    }
+                    if (!console.terminal() || event.resourceStatusAsString().endsWith("_FAILED")) {
+                        console.info(line(event));
+                        lastLine = clock.instant();
+                    }
                 }
-                if (!console.terminal() || event.resourceStatusAsString().endsWith("_FAILED")) {
-                    console.info(line(event));
+                String status = described.stackStatusAsString();
+                Instant now = clock.instant();
+                Interruption.goingOn("stack " + described.stackName() + " is " + status + " and CloudFormation goes on"
+                        + " without this command; follow it with ./deploy.sh status --stack-name " + described.stackName());
+                Result result = resultOnceDone(described, events, latest, total, Duration.between(started, now));
+                if (result != null) {
+                    return result;
                 }
+                if (!console.terminal() && Duration.between(lastLine, now).compareTo(HEARTBEAT) >= 0) {
+                    console.info(TIME.format(now) + "  still " + status + "  "
+                            + progressLine(latest, total, Duration.between(started, now)));
+                    lastLine = now;
+                }
+                sleep();
             }
-            String status = described.stackStatusAsString();
-            if (!status.endsWith("_IN_PROGRESS")) {
-                console.clearProgress();
-                boolean succeeded = status.equals("CREATE_COMPLETE") || status.equals("UPDATE_COMPLETE")
-                        || status.equals("DELETE_COMPLETE") || status.equals("IMPORT_COMPLETE");
-                return new Result(status, succeeded, succeeded ? null : rootCause(events, described.stackStatusReason()), events);
-            }
-            Duration elapsed = Duration.between(started, clock.instant());
-            if (elapsed.compareTo(timeout) > 0) {
-                throw DeployerException.failed("stack " + stack + " is still " + status + " after " + timeout.toMinutes()
-                        + " minutes; it goes on in CloudFormation (./deploy.sh status --stack-name " + described.stackName() + ")");
-            }
-            console.progress(progressLine(latest, total, elapsed));
-            sleep();
+        } finally {
+            Interruption.settled();
         }
+    }
+
+    /** The operation's result once the stack has left _IN_PROGRESS; null while it goes on (live line drawn). */
+    private Result resultOnceDone(Stack described, List<StackEvent> events, Map<String, String> latest, int total,
+            Duration elapsed) {
+        String status = described.stackStatusAsString();
+        if (!status.endsWith("_IN_PROGRESS")) {
+            console.clearProgress();
+            boolean succeeded = status.equals("CREATE_COMPLETE") || status.equals("UPDATE_COMPLETE")
+                    || status.equals("DELETE_COMPLETE") || status.equals("IMPORT_COMPLETE");
+            return new Result(status, succeeded, succeeded ? null : rootCause(events, described.stackStatusReason()), events);
+        }
+        if (elapsed.compareTo(timeout) > 0) {
+            throw DeployerException.failed("stack " + described.stackName() + " is still " + status + " after "
+                    + timeout.toMinutes() + " minutes; it goes on in CloudFormation (./deploy.sh status --stack-name "
+                    + described.stackName() + ")");
+        }
+        console.progress(progressLine(latest, total, elapsed));
+        return null;
     }
 
     private List<StackEvent> newEvents(String stack, String before, Set<String> seen) {

@@ -1,9 +1,7 @@
 package dmlflow.template.mlflow;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 import software.constructs.Construct;
 import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.Duration;
@@ -14,7 +12,6 @@ import software.amazon.awscdk.services.applicationautoscaling.EnableScalingProps
 import software.amazon.awscdk.services.ec2.Port;
 import software.amazon.awscdk.services.ec2.SecurityGroup;
 import software.amazon.awscdk.services.ec2.SecurityGroupProps;
-import software.amazon.awscdk.services.ecs.AwsLogDriverProps;
 import software.amazon.awscdk.services.ecs.CapacityProviderStrategy;
 import software.amazon.awscdk.services.ecs.CfnClusterCapacityProviderAssociations;
 import software.amazon.awscdk.services.ecs.CfnClusterCapacityProviderAssociationsProps;
@@ -22,25 +19,13 @@ import software.amazon.awscdk.services.ecs.CfnService;
 import software.amazon.awscdk.services.ecs.CfnTaskDefinition;
 import software.amazon.awscdk.services.ecs.Cluster;
 import software.amazon.awscdk.services.ecs.ClusterProps;
-import software.amazon.awscdk.services.ecs.ContainerDefinitionOptions;
-import software.amazon.awscdk.services.ecs.ContainerDefinition;
-import software.amazon.awscdk.services.ecs.ContainerImage;
-import software.amazon.awscdk.services.ecs.CpuArchitecture;
 import software.amazon.awscdk.services.ecs.DeploymentCircuitBreaker;
 import software.amazon.awscdk.services.ecs.FargateService;
 import software.amazon.awscdk.services.ecs.FargateServiceProps;
 import software.amazon.awscdk.services.ecs.FargateTaskDefinition;
-import software.amazon.awscdk.services.ecs.FargateTaskDefinitionProps;
-import software.amazon.awscdk.services.ecs.LogDriver;
-import software.amazon.awscdk.services.ecs.OperatingSystemFamily;
-import software.amazon.awscdk.services.ecs.PortMapping;
-import software.amazon.awscdk.services.ecs.RuntimePlatform;
 import software.amazon.awscdk.services.ecs.ScalableTaskCount;
-import software.amazon.awscdk.services.ecs.Secret;
 import software.amazon.awscdk.services.ecs.CpuUtilizationScalingProps;
 import software.amazon.awscdk.services.iam.Role;
-import software.amazon.awscdk.services.iam.RoleProps;
-import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.awscdk.services.logs.CfnLogGroup;
 import software.amazon.awscdk.services.logs.LogGroup;
 import software.amazon.awscdk.services.logs.LogGroupProps;
@@ -53,8 +38,6 @@ final class TrackingService extends Construct {
     static final String CONTAINER_NAME = "mlflow";
     static final String LOG_STREAM_PREFIX = "mlflow";
     static final int HEALTH_CHECK_GRACE_SECONDS = 180;
-    /** How long a worker trusts a verified password: the staleness a team accepts for the speed. */
-    static final int AUTH_CACHE_SECONDS = 60;
     /** {@link #taskArnPattern()} as cdk-nag prints it. */
     static final String NAG_TASKS = "arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<TrackingCluster>/*";
     /** {@link #taskDefinitionFamilyArnPattern()} as cdk-nag prints it. */
@@ -374,38 +357,9 @@ final class TrackingService extends Construct {
         ((CfnLogGroup) logGroup.getNode().getDefaultChild())
                 .addPropertyOverride("RetentionInDays", props.logRetentionDays());
 
-        taskRole = new Role(this, "TaskRole", RoleProps.builder()
-                .assumedBy(new ServicePrincipal("ecs-tasks.amazonaws.com"))
-                .description("dmlflow: what the MLflow server may do (read and write its artifacts)")
-                .build());
-        props.artifacts().grantReadWrite(taskRole);
-
-        taskDefinition = new FargateTaskDefinition(this, "Task", FargateTaskDefinitionProps.builder()
-                .family(Fn.join("-", List.of(Aws.STACK_NAME, "mlflow")))
-                .cpu(props.cpu())
-                .memoryLimitMiB(props.memoryMiB())
-                .ephemeralStorageGiB(props.ephemeralStorageGiB())
-                .taskRole(taskRole)
-                .runtimePlatform(RuntimePlatform.builder()
-                        .cpuArchitecture(CpuArchitecture.X86_64)
-                        .operatingSystemFamily(OperatingSystemFamily.LINUX)
-                        .build())
-                .build());
-        ContainerDefinition container = taskDefinition.addContainer(CONTAINER_NAME, ContainerDefinitionOptions.builder()
-                .image(ContainerImage.fromRegistry(props.image()))
-                .entryPoint(List.of("/bin/sh", "-c"))
-                .command(List.of(StartScript.text()))
-                .environment(environment(props))
-                .secrets(secrets(props))
-                .portMappings(List.of(PortMapping.builder().containerPort(LoadBalancer.SERVER_PORT).build()))
-                .logging(LogDriver.awsLogs(AwsLogDriverProps.builder()
-                        .logGroup(logGroup)
-                        .streamPrefix(LOG_STREAM_PREFIX)
-                        .build()))
-                .essential(true)
-                .stopTimeout(Duration.seconds(30))
-                .build());
-        Objects.requireNonNull(container);
+        TrackingTask task = new TrackingTask(this, props, logGroup);
+        taskRole = task.role();
+        taskDefinition = task.definition();
 
         securityGroup = new SecurityGroup(this, "SecurityGroup", SecurityGroupProps.builder()
                 .vpc(props.network().vpc())
@@ -460,46 +414,6 @@ final class TrackingService extends Construct {
                 .scaleInCooldown(Duration.seconds(300))
                 .scaleOutCooldown(Duration.seconds(60))
                 .build());
-    }
-
-    private static Map<String, String> environment(Props props) {
-        Map<String, String> env = new TreeMap<>();
-        env.put("DMLFLOW_DB_HOST", props.database().endpoint());
-        env.put("DMLFLOW_DB_PORT", props.database().port());
-        env.put("DMLFLOW_DB_NAME", DatabaseSetup.TRACKING_DATABASE);
-        env.put("DMLFLOW_AUTH_DB_NAME", DatabaseSetup.AUTH_DATABASE);
-        env.put("DMLFLOW_AUTH_MODE", props.authMode());
-        env.put("DMLFLOW_DEFAULT_PERMISSION", props.defaultPermission());
-        env.put("DMLFLOW_ADMIN_USERNAME", ServerSecrets.ADMIN_USERNAME);
-        env.put("DMLFLOW_ARTIFACTS_DESTINATION", props.artifacts().destinationUri());
-        env.put("DMLFLOW_ALLOWED_HOSTS", props.allowedHosts());
-        env.put("DMLFLOW_WORKERS", props.workers());
-        env.put("DMLFLOW_IDLE_TIMEOUT", props.idleTimeoutSeconds());
-        env.put("DMLFLOW_PORT", String.valueOf(LoadBalancer.SERVER_PORT));
-        // ECS reads secrets when a task starts: a new value makes a new task definition, so the
-        // tasks restart and pick up a rotated password.
-        env.put("DMLFLOW_CREDENTIALS_VERSION", props.credentialsVersion());
-        // Basic auth's password check is scrypt, ~150 ms of CPU, on every request: each worker keeps
-        // a verified password this long (mlflow PR #22817). A changed or deleted password keeps
-        // working for up to this long on the workers that did not serve the change (README, security).
-        env.put("DMLFLOW_AUTH_CACHE_SECONDS", String.valueOf(AUTH_CACHE_SECONDS));
-        env.put("MLFLOW_DISABLE_TELEMETRY", "true");
-        // MLflow's job runner (on by default from 3.9 with a SQL store) queries the database every
-        // minute for GenAI online scorers (register_periodic_tasks in mlflow/server/jobs/utils.py),
-        // so Aurora could never pause at 0 ACU. dmlflow serves tracking and the registry: off.
-        env.put("MLFLOW_SERVER_ENABLE_JOB_EXECUTION", "false");
-        // A held connection keeps Aurora Serverless v2 awake; without a pool it can pause at 0 ACU.
-        env.put("MLFLOW_SQLALCHEMYSTORE_POOLCLASS", "NullPool");
-        return env;
-    }
-
-    private static Map<String, Secret> secrets(Props props) {
-        Map<String, Secret> secrets = new TreeMap<>();
-        secrets.put("DMLFLOW_DB_USERNAME", Secret.fromSecretsManager(props.database().appUserSecret(), "username"));
-        secrets.put("DMLFLOW_DB_PASSWORD", Secret.fromSecretsManager(props.database().appUserSecret(), "password"));
-        secrets.put("DMLFLOW_ADMIN_PASSWORD", Secret.fromSecretsManager(props.secrets().adminPassword(), "password"));
-        secrets.put("MLFLOW_FLASK_SERVER_SECRET_KEY", Secret.fromSecretsManager(props.secrets().flaskSecretKey()));
-        return secrets;
     }
 
     /** Makes the service wait for a resource (the schema migration) before any task starts. */

@@ -143,7 +143,7 @@ class StartScriptTest {
         assertThat(parsed.path("default_permission").asText()).isEqualTo("READ");
         assertThat(parsed.path("auth_cache_ttl_seconds").asText())
                 .as("without the setting, the start script caches verified passwords as the template does")
-                .isEqualTo(String.valueOf(TrackingService.AUTH_CACHE_SECONDS));
+                .isEqualTo(String.valueOf(TrackingTask.AUTH_CACHE_SECONDS));
         DatabaseUrl url = DatabaseUrl.parse(parsed.path("database_uri").asText());
         assertThat(url.password).isEqualTo(DB_PASSWORD);
         assertThat(url.username).isEqualTo(DB_USERNAME);

@@ -17,6 +17,7 @@ user = types.SimpleNamespace(username="alice")
 without_run_lookup = types.SimpleNamespace(
     authenticate_request=lambda: user,
     sender_is_admin=lambda: calls.append("admin") or False,
+    store=types.SimpleNamespace(),
 )
 skipped = dmlflow_auth.install(without_run_lookup, seconds=0.5)
 first, second = without_run_lookup.sender_is_admin(), without_run_lookup.sender_is_admin()
@@ -25,6 +26,8 @@ time.sleep(0.6)
 without_run_lookup.sender_is_admin()
 
 nothing = types.SimpleNamespace()
+admin_flag = lambda: False  # noqa: E731
+storeless = types.SimpleNamespace(authenticate_request=lambda: user, sender_is_admin=admin_flag)
 print(json.dumps({
     "skipped": skipped,
     "answers": [first, second],
@@ -33,6 +36,8 @@ print(json.dumps({
     "off_when_zero": dmlflow_auth.install(types.SimpleNamespace(), seconds=0),
     "no_authentication": dmlflow_auth.install(nothing, seconds=5),
     "untouched": sorted(vars(nothing)),
+    "no_store": dmlflow_auth.install(storeless, seconds=5),
+    "storeless_untouched": storeless.sender_is_admin is admin_flag,
 }))
 
 

@@ -34,7 +34,7 @@ import time
 
 AUTH_MODULE = "mlflow.server.auth"
 _STORE_CHANGES = ("create_", "update_", "delete_", "grant_", "revoke_", "assign_", "unassign_", "add_",
-                  "remove_", "set_")
+                  "remove_", "set_", "rename_")
 
 
 class TtlCache:
@@ -96,8 +96,13 @@ def install(module, seconds=None):
         return []
     if not _has(module, "authenticate_request"):
         return ["every lookup (this MLflow has no authenticate_request)"]
+    store = getattr(module, "store", None)
+    if store is None:
+        return ["every lookup (this MLflow has no store whose changes would empty the caches)"]
     caches = []
     skipped = []
+    # First, so that no cache is ever in place without being emptied on a change.
+    _empty_on_change(store, caches)
 
     def new_cache():
         cache = TtlCache(seconds)
@@ -160,11 +165,6 @@ def install(module, seconds=None):
         skipped.append("run permissions (this MLflow has neither _get_permission_from_run_id"
                        " nor _run_requirement and authorize)")
 
-    store = getattr(module, "store", None)
-    if caches and store is not None:
-        _empty_on_change(store, caches)
-    elif caches:
-        skipped.append("emptying the caches on a change (this MLflow has no store)")
     module._dmlflow_caches = caches
     return skipped
 
@@ -219,7 +219,10 @@ class _AfterAuthImport(importlib.abc.MetaPathFinder):
             run_module(module)
             _report(module)
 
-        spec.loader.exec_module = exec_module
+        try:
+            spec.loader.exec_module = exec_module
+        except (AttributeError, TypeError):  # a loader that takes no new attribute: MLflow as it is
+            pass
         return spec
 
 

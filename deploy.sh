@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Deploys or updates the dmlflow stack: ./deploy.sh [--stack-name NAME] [-p Key=Value]... [--yes]
-# Also: ./deploy.sh status|outputs|plan [options]. Every option: ./deploy.sh --help
+# Also: ./deploy.sh status|outputs|plan|package [options]. Every option: ./deploy.sh [COMMAND] --help
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/ensure-built.sh
-command=deploy
-case "${1:-}" in status | outputs | plan) command=$1 && shift ;; esac
-exec java -jar deployer/target/dmlflow-deployer.jar "$command" "$@"
+case "${1:-}" in
+  status | outputs | plan | package) exec java -jar deployer/target/dmlflow-deployer.jar "$@" ;;
+  "" | -*) exec java -jar deployer/target/dmlflow-deployer.jar deploy "$@" ;;
+  # Not a command deploy.sh knows: dmlflow names the closest one and its usage.
+  *) exec java -jar deployer/target/dmlflow-deployer.jar "$@" ;;
+esac

@@ -48,6 +48,28 @@ class CommandLineParsingTest {
         assertThat(Main.run(new String[] {"launch"}, console.console, o -> null)).isEqualTo(2);
     }
 
+    /** deploy.sh hands dmlflow a word it does not know as a command, so that this names the closest. */
+    @Test
+    void aMisspeltCommandGetsTheClosestOneAndDeploysHelpNamesEveryCommand() {
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream err = System.err;
+        java.io.PrintStream out = System.out;
+        int code;
+        try {
+            System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+            System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+            code = Main.run(new String[] {"stauts"}, new TestConsole().console, o -> null);
+            Main.run(new String[] {"deploy", "--help"}, new TestConsole().console, o -> null);
+        } finally {
+            System.setErr(err);
+            System.setOut(out);
+        }
+        String shown = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(code).isEqualTo(2);
+        assertThat(shown).contains("Did you mean", "status");
+        assertThat(shown).contains("Other commands: ./deploy.sh status | outputs | plan | package, and ./remove.sh");
+    }
+
     @Test
     void withoutATerminalAConfirmationNamesTheFlagThatGivesIt() {
         Console console = new TestConsole().console;

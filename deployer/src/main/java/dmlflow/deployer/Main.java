@@ -27,6 +27,8 @@ public final class Main implements Runnable {
 
     static int run(String[] args, Console console, Function<CommonOptions, AwsSession> sessions) {
         CommandLine cli = new CommandLine(new Main(), new Factory(console, sessions));
+        // Every command answers -V as the top one does (./deploy.sh -V runs deploy's).
+        cli.getSubcommands().values().forEach(sub -> sub.getCommandSpec().version(cli.getCommandSpec().version()));
         cli.setExecutionExceptionHandler((failure, command, parsed) -> report(failure, console, verbose(command)));
         cli.setOut(new java.io.PrintWriter(System.out, true));
         return cli.execute(args);

@@ -50,7 +50,7 @@ class CommandLineParsingTest {
 
     /** deploy.sh hands dmlflow a word it does not know as a command, so that this names the closest. */
     @Test
-    void aMisspeltCommandGetsTheClosestOneAndDeploysHelpNamesEveryCommand() {
+    void aMisspeltCommandGetsTheClosestOneDeploysHelpNamesEveryCommandAndEachPrintsTheVersion() {
         java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
         java.io.PrintStream err = System.err;
         java.io.PrintStream out = System.out;
@@ -60,6 +60,8 @@ class CommandLineParsingTest {
             System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
             code = Main.run(new String[] {"stauts"}, new TestConsole().console, o -> null);
             Main.run(new String[] {"deploy", "--help"}, new TestConsole().console, o -> null);
+            Main.run(new String[] {"deploy", "-V"}, new TestConsole().console, o -> null);
+            Main.run(new String[] {"remove", "--version"}, new TestConsole().console, o -> null);
         } finally {
             System.setErr(err);
             System.setOut(out);
@@ -68,6 +70,8 @@ class CommandLineParsingTest {
         assertThat(code).isEqualTo(2);
         assertThat(shown).contains("Did you mean", "status");
         assertThat(shown).contains("Other commands: ./deploy.sh status | outputs | plan | package, and ./remove.sh");
+        assertThat(shown.lines().filter(line -> line.startsWith("dmlflow ")).count())
+                .as("./deploy.sh -V and ./remove.sh --version print the version").isEqualTo(2);
     }
 
     @Test

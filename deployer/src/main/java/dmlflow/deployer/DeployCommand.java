@@ -59,6 +59,12 @@ final class DeployCommand extends BaseCommand {
                 state = deleteFailedStack(aws, state);
             }
             boolean creating = state.neverDeployed();
+            if (creating && !options.yes && !console.terminal()) {
+                // Known before any write: a first create always asks, and off a terminal nobody can answer.
+                throw DeployerException.failed("stack " + options.stackName + " does not exist yet, and creating it"
+                        + " needs a yes that nobody can type off a terminal: pass --yes (./deploy.sh plan shows what"
+                        + " it would create, without credentials)");
+            }
             Map<String, String> previous = creating ? Map.of() : state.parameters();
             // Before anything is made or uploaded: the Rules with the values kept from the stack, and
             // the zone the certificate is to be validated in.
@@ -104,9 +110,17 @@ final class DeployCommand extends BaseCommand {
                     .forEach(console::info);
             outageNotes(plan).forEach(console::info);
             String snapshot = values.getOrDefault(RetainedData.SNAPSHOT_PARAMETER, "");
-            if (!confirm(plan, dataParameterChanges(given, previous, creating), snapshot)) {
-                planner.discard(plan);
-                console.info("Nothing changed; the change set was deleted.");
+            boolean goAhead;
+            try {
+                goAhead = confirm(plan, dataParameterChanges(given, previous, creating), snapshot);
+            } catch (RuntimeException refused) {
+                abandon(aws, planner, plan, creating);
+                throw refused;
+            }
+            if (!goAhead) {
+                abandon(aws, planner, plan, creating);
+                console.info(creating ? "Nothing was created; the change set and the empty stack it made were deleted."
+                        : "Nothing changed; the change set was deleted.");
                 return 1;
             }
 
@@ -125,6 +139,17 @@ final class DeployCommand extends BaseCommand {
             }
             Outputs.printUsage(console, StackState.describe(aws.cloudFormation(), options.stackName), aws.region().id());
             return 0;
+        }
+    }
+
+    /**
+     * Leaves nothing behind of a change set that will not run: on a first create, CloudFormation
+     * made an empty stack in REVIEW_IN_PROGRESS to hold it, which goes too.
+     */
+    private void abandon(AwsSession aws, ChangeSetPlanner planner, ChangeSetPlanner.Plan plan, boolean creating) {
+        planner.discard(plan);
+        if (creating) {
+            aws.cloudFormation().deleteStack(r -> r.stackName(options.stackName));
         }
     }
 

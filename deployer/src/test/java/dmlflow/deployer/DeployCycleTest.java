@@ -59,6 +59,35 @@ class DeployCycleTest {
                 .orElseThrow().stackStatusAsString();
     }
 
+    /** A first create that nobody confirms leaves nothing in the account: no bootstrap, no upload, no stack. */
+    @Test
+    @Timeout(120)
+    void aFirstCreateNobodyConfirmsLeavesNothingBehind() throws Exception {
+        Path jar = Files.writeString(dir.resolve("unconfirmed.jar"), "jar");
+        CloudFormationClient cloudFormation = CloudFormationClient.create();
+        String piped = "piped-" + UUID.randomUUID().toString().substring(0, 8);
+        List<String> stacksBefore = cloudFormation.listStacks().stackSummaries().stream()
+                .filter(summary -> !summary.stackStatusAsString().equals("DELETE_COMPLETE")).map(s -> s.stackName()).toList();
+        TestConsole offTerminal = new TestConsole();
+        List<String> args = new ArrayList<>(List.of(deploy(piped, jar)));
+        args.remove("--yes");
+
+        assertThat(run(offTerminal, args.toArray(String[]::new))).isEqualTo(1);
+        assertThat(offTerminal.err()).contains("does not exist yet", "pass --yes", "./deploy.sh plan");
+        assertThat(cloudFormation.listStacks().stackSummaries().stream()
+                .filter(summary -> !summary.stackStatusAsString().equals("DELETE_COMPLETE")).map(s -> s.stackName()).toList())
+                .as("no stack, not even the bootstrap one").isEqualTo(stacksBefore);
+
+        String declined = "declined-" + UUID.randomUUID().toString().substring(0, 8);
+        TestConsole no = new TestConsole(true, "no\n");
+        List<String> asked = new ArrayList<>(List.of(deploy(declined, jar)));
+        asked.remove("--yes");
+
+        assertThat(run(no, asked.toArray(String[]::new))).as(no.all()).isEqualTo(1);
+        assertThat(no.out()).contains("Nothing was created; the change set and the empty stack it made were deleted.");
+        assertThat(status(cloudFormation, declined)).as("the REVIEW_IN_PROGRESS stack is gone").isEqualTo("DELETE_COMPLETE");
+    }
+
     @Test
     @Timeout(300)
     void removeAndRestoreGetEverythingBackAndDeleteDataDeletesExactlyWhatWasKept() throws Exception {

@@ -84,8 +84,7 @@ final class StackWatcher {
                 }
                 String status = described.stackStatusAsString();
                 Instant now = clock.instant();
-                Interruption.goingOn("stack " + described.stackName() + " is " + status + " and CloudFormation goes on"
-                        + " without this command; follow it with ./deploy.sh status --stack-name " + described.stackName());
+                Interruption.goingOn("stack " + described.stackName() + " is " + status + goesOn(described.stackName()));
                 Result result = resultOnceDone(described, events, latest, total, Duration.between(started, now));
                 if (result != null) {
                     return result;
@@ -114,11 +113,16 @@ final class StackWatcher {
         }
         if (elapsed.compareTo(timeout) > 0) {
             throw DeployerException.failed("stack " + described.stackName() + " is still " + status + " after "
-                    + timeout.toMinutes() + " minutes; it goes on in CloudFormation (./deploy.sh status --stack-name "
-                    + described.stackName() + ")");
+                    + timeout.toMinutes() + " minutes" + goesOn(described.stackName()));
         }
         console.progress(progressLine(latest, total, elapsed));
         return null;
+    }
+
+    /** What a person reads when this command stops following an operation that has not ended. */
+    private static String goesOn(String stackName) {
+        return " and CloudFormation goes on without this command; follow it with ./deploy.sh status --stack-name "
+                + stackName;
     }
 
     private List<StackEvent> newEvents(String stack, String before, Set<String> seen) {

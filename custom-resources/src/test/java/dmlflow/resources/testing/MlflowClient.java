@@ -34,6 +34,16 @@ public final class MlflowClient {
         TrackingContainer.python(script("s3_objects.py"), s3Environment(), "create", bucket);
     }
 
+    /** A bucket with versioning on, as the template makes the artifact bucket. */
+    public void createVersionedBucket(String bucket) {
+        TrackingContainer.python(script("s3_objects.py"), s3Environment(), "create-versioned", bucket);
+    }
+
+    /** Every object version and delete marker, as "version KEY" and "delete-marker KEY" lines. */
+    public List<String> versions(String bucket) {
+        return List.of(TrackingContainer.python(script("s3_objects.py"), s3Environment(), "versions", bucket).split("\n"));
+    }
+
     public List<String> keys(String bucket) {
         return List.of(TrackingContainer.python(script("s3_objects.py"), s3Environment(), "list", bucket).split("\n"));
     }

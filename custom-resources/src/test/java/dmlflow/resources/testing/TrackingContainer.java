@@ -93,9 +93,22 @@ public final class TrackingContainer implements AutoCloseable {
         return oneOff("check");
     }
 
+    /**
+     * Runs the container as the daily purge does: the schedule's override of the task definition
+     * (templates/mlflow.yaml, PurgeSchedule's Input) sets DMLFLOW_MODE=gc and the number of days.
+     */
+    public Exit gc(String days) throws IOException, InterruptedException {
+        return oneOff("gc", Map.of("DMLFLOW_GC_OLDER_THAN_DAYS", days, "DMLFLOW_GC_PORT", String.valueOf(Ports.free())));
+    }
+
     private Exit oneOff(String mode) throws IOException, InterruptedException {
+        return oneOff(mode, Map.of());
+    }
+
+    private Exit oneOff(String mode, Map<String, String> extra) throws IOException, InterruptedException {
         Map<String, String> oneOff = new TreeMap<>(env);
         oneOff.put("DMLFLOW_MODE", mode);
+        oneOff.putAll(extra);
         return runToEnd(oneOff, Duration.ofMinutes(3));
     }
 

@@ -150,7 +150,10 @@ public final class PipelineStack extends ReadableIdsStack {
                 "sns:*", "events:*", "cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards",
                 "kms:CreateKey", "kms:DescribeKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",
                 "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:DisableKeyRotation", "kms:ScheduleKeyDeletion", "kms:TagResource",
-                "kms:UntagResource", "kms:UpdateKeyDescription"), List.of("*"));
+                "kms:UntagResource", "kms:UpdateKeyDescription",
+                // PurgeDeletedAfterDays: the daily purge's schedule.
+                "scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule"),
+                List.of("*"));
         // With NatInstanceImageId empty, the NAT instance's image is an SSM dynamic reference, which
         // CloudFormation reads with the caller's rights.
         allow(deployRole, List.of("ssm:GetParameters"), List.of(Stack.of(this).formatArn(ArnComponents.builder()

@@ -91,6 +91,21 @@ final class TemplateReader {
         return expression.isMissingNode() ? condition : inWords(expression);
     }
 
+    /** A Condition in words, less the part the box already says (its own Condition, And-ed in). */
+    private String enabledBeyond(String condition, String already) {
+        JsonNode expression = conditions.path(condition);
+        if (already.isEmpty() || !expression.has("Fn::And")) {
+            return enabledBy(condition);
+        }
+        List<String> parts = new ArrayList<>();
+        for (JsonNode part : expression.get("Fn::And")) {
+            if (!already.equals(part.path("Condition").asText())) {
+                parts.add(inWords(part));
+            }
+        }
+        return String.join(" + ", parts);
+    }
+
     private String inWords(JsonNode expression) {
         if (expression.has("Condition")) {
             return enabledBy(expression.get("Condition").asText());
@@ -103,7 +118,11 @@ final class TemplateReader {
         if (expression.has("Fn::Not")) {
             JsonNode inner = expression.get("Fn::Not").get(0);
             String emptied = emptiedParameter(inner);
-            return emptied != null ? emptied : "not (" + inWords(inner) + ")";
+            if (emptied != null) {
+                return emptied;
+            }
+            return inner.has("Fn::Equals") ? comparedParameter(inner) + "\u2260" + comparedValue(inner)
+                    : "not (" + inWords(inner) + ")";
         }
         if (expression.has("Fn::Equals")) {
             String emptied = emptiedParameter(expression);
@@ -283,7 +302,8 @@ final class TemplateReader {
         if (alongsideTheTopic[0] > 0) {
             lines.add(alongsideTheTopic[0] + " " + noun + (alongsideTheTopic[0] == 1 ? "" : "s"));
         }
-        underOtherConditions.forEach((condition, count) -> lines.add("+" + count + " if " + enabledBy(condition)));
+        underOtherConditions.forEach((condition, count) -> lines.add("+" + count + " if "
+                + enabledBeyond(condition, conditionOf(topic))));
         return lines;
     }
 

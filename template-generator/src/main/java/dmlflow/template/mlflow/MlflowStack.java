@@ -80,6 +80,8 @@ public final class MlflowStack extends ReadableIdsStack {
         Alarms alarms = new Alarms(this, "Alarms", new Alarms.Props(p.alarmEmail.getValueAsString(), loadBalancer, service,
                 database, p.minTaskCount.getValueAsNumber(), p.hasAlarmEmail));
         network.natInstance().alsoNotify(alarms.topicArn(), p.hasAlarmEmail);
+        new DeletedDataPurge(this, "Purge", new DeletedDataPurge.Props(service, network,
+                p.purgeDeletedAfterDays.getValueAsString(), p.purgesDeleted, alarms.topicArn(), p.alarmsOnPurge));
 
         output("TrackingUri", "MLflow tracking URI: set MLFLOW_TRACKING_URI to this",
                 Fn.join("", List.of(loadBalancer.scheme(), "://", host)));
@@ -87,6 +89,8 @@ public final class MlflowStack extends ReadableIdsStack {
                 loadBalancer.dnsName());
         output("MlflowVersion", "MLflow version the tracking server's container logged when the stack last changed",
                 health.mlflowVersion());
+        output("DmlflowVersion", "dmlflow version that last deployed the stack (unrecorded: not deployed by deploy.sh or a pipeline of dmlflow package)",
+                p.dmlflowVersion.getValueAsString());
         output("AdminUsername", "basic-auth admin user", ServerSecrets.ADMIN_USERNAME);
         output("AdminSecretArn", "Secrets Manager secret holding the admin password (read it with"
                 + " aws secretsmanager get-secret-value)", secrets.adminPassword().getSecretArn());

@@ -26,6 +26,11 @@ final class StackParameters {
     static final String DEFAULT_IMAGE = "ghcr.io/mlflow/mlflow:v3.17.0-full";
     static final String DEFAULT_ENGINE_VERSION = "3.10.3";
     static final int MAX_WORKERS = 16;
+    /**
+     * A month in MLflow's trash before a deleted run is purged: long enough to notice a mistaken
+     * delete after a holiday, short enough that the bucket stops paying for abandoned artifacts.
+     */
+    static final int DEFAULT_PURGE_DAYS = 30;
     /** What the default image and its unpacked layers take of the task's ephemeral storage, rounded up. */
     static final int IMAGE_GIB = 5;
 
@@ -59,6 +64,7 @@ final class StackParameters {
     final CfnParameter maxTaskCount;
     final CfnParameter cpuTargetPercent;
     final CfnParameter logRetentionDays;
+    final CfnParameter purgeDeletedAfterDays;
     final CfnParameter engineVersion;
     final CfnParameter dbMinCapacity;
     final CfnParameter dbMaxCapacity;
@@ -68,6 +74,7 @@ final class StackParameters {
     final CfnParameter codeBucket;
     final CfnParameter codeKey;
     final CfnParameter healthTimeoutSeconds;
+    final CfnParameter dmlflowVersion;
     final CfnParameter snapshotIdentifier;
     final CfnParameter existingBucket;
     final CfnParameter existingMasterSecret;
@@ -90,6 +97,8 @@ final class StackParameters {
     final CfnCondition makesUserSecret;
     final CfnCondition makesAdminSecret;
     final CfnCondition makesFlaskKey;
+    final CfnCondition purgesDeleted;
+    final CfnCondition alarmsOnPurge;
 
     StackParameters(Stack stack) {
         this.stack = stack;
@@ -201,6 +210,11 @@ final class StackParameters {
                         "545", "731", "1096", "1827", "2192", "2557", "2922", "3288", "3653"),
                 "How long CloudWatch keeps the server's and the custom resources' logs.");
         logRetentionDays.setType("Number");
+        purgeDeletedAfterDays = number("PurgeDeletedAfterDays", "Purge deleted after (days)", DEFAULT_PURGE_DAYS, 0, 3650,
+                "Runs, experiments and models deleted in MLflow (its trash) more than this many days ago are"
+                        + " purged with their artifacts, once a day at 03:00 UTC (mlflow gc). Until then the UI and"
+                        + " the API can restore them; purged artifacts stay in the bucket's old object versions for"
+                        + " 30 more days. 0: nothing is ever purged.");
 
         group("Database");
         engineVersion = string("DatabaseEngineVersion", "Aurora MySQL version", DEFAULT_ENGINE_VERSION,
@@ -236,6 +250,11 @@ final class StackParameters {
                 "must be the S3 key of a .jar file");
         healthTimeoutSeconds = number("HealthCheckTimeoutSeconds", "Health wait (seconds)", 600, 120, 840,
                 "How long the stack waits for the tracking server to become healthy before failing.");
+        dmlflowVersion = string("DeployerVersion", "dmlflow version", "unrecorded",
+                "Which dmlflow made this stack: deploy.sh and dmlflow package fill it in, and the stack's"
+                        + " DmlflowVersion output shows it. Leave it as it is in the console.",
+                "^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$",
+                "must be a version such as 0.1.0+e68169c: letters, digits, dots, hyphens, underscores and plus signs");
 
         group("Restore (set only when creating the stack)");
         snapshotIdentifier = string("DatabaseSnapshotIdentifier", "Restore from database snapshot", "",
@@ -274,6 +293,9 @@ final class StackParameters {
         makesUserSecret = condition("MakesDatabaseUserSecret", empty(existingUserSecret));
         makesAdminSecret = condition("MakesAdminSecret", empty(existingAdminSecret));
         makesFlaskKey = condition("MakesFlaskSecretKey", empty(existingFlaskKey));
+        purgesDeleted = condition("PurgesDeleted", Fn.conditionNot(Fn.conditionEquals(
+                purgeDeletedAfterDays.getValueAsString(), "0")));
+        alarmsOnPurge = condition("AlarmsOnPurge", Fn.conditionAnd(purgesDeleted, hasAlarmEmail));
         // The stack makes the certificate for a zone it is given, or uses the one given, never both;
         // a zone alone names nothing to certify.
         CfnRule oneCertificate = new CfnRule(stack, "CertificateFromArnOrZoneNotBoth", CfnRuleProps.builder()

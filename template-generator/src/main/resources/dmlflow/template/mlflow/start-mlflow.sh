@@ -1,6 +1,7 @@
 # dmlflow start script: runs in the MLflow container under /bin/sh.
 # Builds MLflow's configuration from the settings and secrets ECS injects, then serves; with
-# DMLFLOW_MODE=migrate it brings every MLflow database schema up to date and exits instead.
+# DMLFLOW_MODE=migrate it brings every MLflow database schema up to date and exits instead, with
+# check it says whether a migration is due, with gc it purges what was deleted long ago.
 set -eu
 set -f
 
@@ -120,6 +121,75 @@ PY
   fi
   echo "dmlflow: schemas are up to date"
   exit 0
+fi
+
+# DMLFLOW_MODE=gc purges what people deleted more than DMLFLOW_GC_OLDER_THAN_DAYS days ago, with its
+# artifacts: MLflow's own 'mlflow gc' (mlflow/cli/__init__.py). A run's artifacts live under an
+# mlflow-artifacts: URI, which gc can only delete through a tracking server that serves artifacts
+# (gc's help: "you must set MLFLOW_TRACKING_URI"): a server of its own on the loopback, without
+# sign-in and out of anyone else's reach, resolves them to the bucket as the service does. Every
+# ending prints one "dmlflow gc:" line: the log group's metric filter counts the failed ones.
+if [ "${DMLFLOW_MODE:-serve}" = gc ]; then
+  days=${DMLFLOW_GC_OLDER_THAN_DAYS:-}
+  case "$days" in
+    ""|*[!0-9]*) echo "dmlflow gc: failed: DMLFLOW_GC_OLDER_THAN_DAYS must be a whole number of days, not '$days'" >&2
+                 exit 64 ;;
+  esac
+  if [ "$days" -eq 0 ]; then
+    echo "dmlflow gc: off (DMLFLOW_GC_OLDER_THAN_DAYS is 0): nothing purged"
+    exit 0
+  fi
+  # Only against the schema this image's MLflow writes: during an upgrade the schedule may start the
+  # new image before the migration ran, and the next run purges what this one skips.
+  states=$(schema_states "") || { echo "dmlflow gc: failed: cannot read the tracking schema's revision" >&2; exit 1; }
+  case "$(printf '%s\n' "$states" | sed -n 's/^tracking //p')" in
+    current*) ;;
+    *) echo "dmlflow gc: skipped: the tracking schema is not at MLflow $mlflow_version's revision (an upgrade is" \
+         "under way); the next run purges"
+       exit 0 ;;
+  esac
+  gc_port=${DMLFLOW_GC_PORT:-5001}
+  gc_dir="${TMPDIR:-/tmp}/dmlflow-gc"
+  mkdir -p "$gc_dir"
+  # In a process group of its own, so that its uvicorn child stops with it at the end.
+  python3 -c 'import os, sys; os.setsid(); os.execvp(sys.argv[1], sys.argv[1:])' \
+    mlflow server --host 127.0.0.1 --port "$gc_port" --workers 1 --backend-store-uri "$tracking_uri" \
+    --artifacts-destination "$DMLFLOW_ARTIFACTS_DESTINATION" --serve-artifacts > "$gc_dir/server.log" 2>&1 &
+  gc_server=$!
+  trap 'kill -TERM "-$gc_server" 2>/dev/null || true' EXIT
+  if ! python3 - "http://127.0.0.1:$gc_port/health" "$gc_server" <<'PY'
+import os, sys, time, urllib.request
+deadline = time.monotonic() + 180
+while time.monotonic() < deadline:
+    try:
+        os.kill(int(sys.argv[2]), 0)
+    except OSError:
+        sys.exit(1)
+    try:
+        with urllib.request.urlopen(sys.argv[1], timeout=5) as answer:
+            if answer.status == 200:
+                sys.exit(0)
+    except OSError:
+        pass
+    time.sleep(1)
+sys.exit(1)
+PY
+  then
+    tail -n 20 "$gc_dir/server.log" >&2
+    echo "dmlflow gc: failed: the artifact server gc deletes through did not start (its log is above)" >&2
+    exit 1
+  fi
+  echo "dmlflow gc: purging runs, experiments and models deleted more than $days days ago"
+  if MLFLOW_TRACKING_URI="http://127.0.0.1:$gc_port" mlflow gc --backend-store-uri "$tracking_uri" \
+      --older-than "${days}d" > "$gc_dir/gc.log" 2>&1; then
+    cat "$gc_dir/gc.log"
+    purged=$(grep -c 'has been permanently deleted' "$gc_dir/gc.log" || true)
+    echo "dmlflow gc: done: $purged purged (runs with their artifacts, experiments, models)"
+    exit 0
+  fi
+  cat "$gc_dir/gc.log" >&2
+  echo "dmlflow gc: failed: mlflow gc stopped with the error above; what it purged before stays purged" >&2
+  exit 1
 fi
 
 # MLflow compares the Host header exactly and case-sensitively, port included (fnmatch only for

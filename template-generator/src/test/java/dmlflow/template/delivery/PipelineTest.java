@@ -78,6 +78,8 @@ class PipelineTest {
                     "application-autoscaling:DeregisterScalableTarget", "application-autoscaling:DescribeScalableTargets")),
             Map.entry("AWS::ApplicationAutoScaling::ScalingPolicy", List.of(
                     "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DescribeScalingPolicies")),
+            Map.entry("AWS::Logs::MetricFilter", List.of("logs:DeleteMetricFilter", "logs:DescribeMetricFilters")),
+            Map.entry("AWS::Scheduler::Schedule", List.of("scheduler:DeleteSchedule", "scheduler:GetSchedule")),
             Map.entry("AWS::EC2::EIP", List.of("ec2:ReleaseAddress", "ec2:DescribeAddresses")),
             Map.entry("AWS::EC2::InternetGateway", List.of("ec2:DeleteInternetGateway", "ec2:DescribeInternetGateways")),
             Map.entry("AWS::EC2::NatGateway", List.of("ec2:DeleteNatGateway", "ec2:DescribeNatGateways")),

@@ -98,7 +98,8 @@ class OperationsIntentTest {
             }
             assertThat(condition("HasAlarmEmail").toString()).contains("AlarmEmail");
             assertThat(ofType("AWS::CloudWatch::Alarm")).allSatisfy(entry -> assertThat(entry.getValue().path("Condition")
-                    .asText()).as(entry.getKey()).isIn("HasAlarmEmail", "NatInstance"));
+                    .asText()).as(entry.getKey()).isIn("HasAlarmEmail", "NatInstance", "AlarmsOnPurge"));
+            assertThat(condition("AlarmsOnPurge").toString()).contains("HasAlarmEmail");
         }
 
         @Test
@@ -183,6 +184,84 @@ class OperationsIntentTest {
             assertThat(references(resource("AlarmsDashboard").path("Properties").path("DashboardBody")))
                     .contains("AlarmsServerErrors", "AlarmsUnhealthyTargets", "AlarmsTooFewHealthyTasks",
                             "AlarmsDatabaseAtMaxCapacity");
+        }
+    }
+
+    /**
+     * The daily purge (PurgeDeletedAfterDays). Its four lifecycle paths: created with the stack or
+     * when the setting leaves 0 (the Condition); on an update the schedule follows the task
+     * definition's new revision and the setting's new value (its Input, not the task definition,
+     * so no server restarts); a rollback puts the old values back the same way; removed before the
+     * task definition, cluster and role it names, since it references them, and with the stack or
+     * when the setting becomes 0. What it purges and keeps: PurgeAgainstRealMlflowTest.
+     */
+    @Nested
+    class DailyPurge {
+        @Test
+        void theScheduleRunsTheServersOwnTaskInGcModeWithTheSettingAsItsOverride() throws Exception {
+            JsonNode schedule = resource("PurgeSchedule");
+            assertThat(schedule.path("Condition").asText()).isEqualTo("PurgesDeleted");
+            assertThat(condition("PurgesDeleted").toString()).contains("PurgeDeletedAfterDays", "\"0\"");
+            JsonNode target = schedule.path("Properties").path("Target");
+            assertThat(references(target.path("Arn"))).containsExactly("TrackingCluster");
+            JsonNode ecs = target.path("EcsParameters");
+            assertThat(references(ecs.path("TaskDefinitionArn"))).containsExactly("TrackingTask");
+            JsonNode service = resource("TrackingServiceService").path("Properties").path("NetworkConfiguration")
+                    .path("AwsvpcConfiguration");
+            JsonNode network = ecs.path("NetworkConfiguration").path("AwsvpcConfiguration");
+            assertThat(network.path("Subnets")).as("the service's subnets: the database and S3 are reachable from them")
+                    .isEqualTo(service.path("Subnets"));
+            assertThat(references(network.path("SecurityGroups"))).containsExactly("TrackingSecurityGroup");
+            assertThat(network.path("AssignPublicIp").asText()).isEqualTo("DISABLED");
+
+            JsonNode input = target.path("Input").path("Fn::Sub");
+            assertThat(references(input.get(1))).containsExactly("PurgeDeletedAfterDays");
+            JsonNode override = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                    input.get(0).asText().replace("${Days}", "30"));
+            String container = resource("TrackingTask").path("Properties").path("ContainerDefinitions").get(0)
+                    .path("Name").asText();
+            JsonNode overridden = override.path("containerOverrides").get(0);
+            assertThat(overridden.path("name").asText()).as("the task's container").isEqualTo(container);
+            assertThat(overridden.path("environment").toString())
+                    .contains("{\"name\":\"DMLFLOW_MODE\",\"value\":\"gc\"}")
+                    .contains("{\"name\":\"DMLFLOW_GC_OLDER_THAN_DAYS\",\"value\":\"30\"}");
+            assertThat(StartScript.text()).as("the start script has the mode the schedule asks for")
+                    .contains("\"${DMLFLOW_MODE:-serve}\" = gc").contains("DMLFLOW_GC_OLDER_THAN_DAYS");
+        }
+
+        @Test
+        void theSchedulerMayRunOnlyOurTaskFamilyOnOurClusterAndPassOnlyItsRoles() {
+            JsonNode role = resource("PurgeSchedulerRole");
+            assertThat(role.path("Condition").asText()).isEqualTo("PurgesDeleted");
+            assertThat(role.path("Properties").path("AssumeRolePolicyDocument").toString())
+                    .contains("scheduler.amazonaws.com", "aws:SourceAccount");
+            JsonNode statements = role.path("Properties").path("Policies").get(0).path("PolicyDocument").path("Statement");
+            assertThat(statements).hasSize(2);
+            assertThat(statements.get(0).path("Action").asText()).isEqualTo("ecs:RunTask");
+            assertThat(statements.get(0).path("Resource").toString()).contains(":task-definition/", "mlflow", ":*");
+            assertThat(references(statements.get(0).path("Condition"))).containsExactly("TrackingCluster");
+            assertThat(statements.get(1).path("Action").asText()).isEqualTo("iam:PassRole");
+            assertThat(references(statements.get(1).path("Resource")))
+                    .containsExactlyInAnyOrder("TrackingTaskRole", "TrackingTaskExecutionRole");
+            assertThat(statements.get(1).path("Condition").toString()).contains("ecs-tasks.amazonaws.com");
+        }
+
+        @Test
+        void aFailedPurgeReachesTheAlarmsThroughTheLineTheStartScriptPrints() {
+            JsonNode filter = resource("PurgeFailures");
+            assertThat(filter.path("Condition").asText()).isEqualTo("PurgesDeleted");
+            assertThat(references(filter.path("Properties").path("LogGroupName"))).containsExactly("TrackingLogs");
+            String pattern = filter.path("Properties").path("FilterPattern").asText();
+            assertThat(pattern).isEqualTo("\"" + DeletedDataPurge.FAILURE_LINE + "\"");
+            assertThat(StartScript.text().lines().filter(line -> line.contains(DeletedDataPurge.FAILURE_LINE)).count())
+                    .as("every failure the gc mode reports prints the line").isGreaterThanOrEqualTo(4);
+            JsonNode alarm = resource("PurgeFailedAlarm");
+            assertThat(alarm.path("Condition").asText()).isEqualTo("AlarmsOnPurge");
+            assertThat(condition("AlarmsOnPurge").toString()).contains("PurgesDeleted", "HasAlarmEmail");
+            assertThat(alarm.path("Properties").path("MetricName").asText())
+                    .isEqualTo(filter.path("Properties").path("MetricTransformations").get(0).path("MetricName").asText());
+            assertThat(references(alarm.path("Properties").path("AlarmActions"))).containsExactly("AlarmsTopic");
+            assertThat(alarm.path("Properties").path("AlarmDescription").asText()).contains("./deploy.sh logs");
         }
     }
 

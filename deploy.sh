@@ -4,6 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/ensure-built.sh
+# Which dmlflow this checkout is, for the stack's dmlflow:version tag and DmlflowVersion output.
+DMLFLOW_GIT_DESCRIBE=$(git describe --tags --always --dirty 2>/dev/null || true)
+export DMLFLOW_GIT_DESCRIBE
 case "${1:-}" in
   status | outputs | plan | package) exec java -jar deployer/target/dmlflow-deployer.jar "$@" ;;
   "" | -*) exec java -jar deployer/target/dmlflow-deployer.jar deploy "$@" ;;

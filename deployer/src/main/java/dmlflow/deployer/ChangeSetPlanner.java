@@ -106,7 +106,12 @@ final class ChangeSetPlanner {
         if (plan.changes().isEmpty()) {
             lines.add("  (no resource changes: only parameters or outputs change)");
         }
+        int retagged = 0;
         for (ResourceChange change : plan.changes()) {
+            if (onlyTags(change)) {
+                retagged++;
+                continue;
+            }
             String symbol = switch (change.actionAsString()) {
                 case "Add" -> "+";
                 case "Remove" -> "-";
@@ -118,6 +123,15 @@ final class ChangeSetPlanner {
             lines.add(String.format("  %s %-8s %-42s %s%s", symbol, change.actionAsString(), change.resourceType(),
                     change.logicalResourceId(), replacement));
         }
+        if (retagged > 0) {
+            lines.add("  ~ " + retagged + " resource" + (retagged == 1 ? "" : "s") + ": only tags change (the stack's "
+                    + Version.TAG + " tag, or tags you gave); nothing stops or restarts");
+        }
         return lines;
+    }
+
+    /** A change of a resource's tags alone, as a new dmlflow:version makes on every taggable resource. */
+    static boolean onlyTags(ResourceChange change) {
+        return "Modify".equals(change.actionAsString()) && change.scopeAsStrings().equals(List.of("Tags"));
     }
 }

@@ -76,6 +76,7 @@ final class DeployCommand extends BaseCommand {
 
             AssetStore assets = AssetStore.ensure(aws, inputs.bootstrapPath, watcher(aws), console);
             Map<String, String> given = new LinkedHashMap<>(input.parameters());
+            Version.addTo(template, given);
             RetainedData.Kept restoring = null;
             if (restoreFrom != null) {
                 restoring = restoreSource(aws, assets, state);
@@ -95,7 +96,7 @@ final class DeployCommand extends BaseCommand {
             ChangeSetPlanner planner = new ChangeSetPlanner(aws.cloudFormation(), options.poll(), clock);
             ChangeSetPlanner.Plan plan = planner.create(options.stackName,
                     creating ? ChangeSetType.CREATE : ChangeSetType.UPDATE, templateUrl,
-                    parameters(template, given, previous), tags(input.tags()));
+                    parameters(template, given, previous), tags(StackInputs.tags(input.tags())));
             if (plan.empty()) {
                 console.info("No changes: stack " + options.stackName + " is up to date.");
                 Outputs.printUsage(console, StackState.describe(aws.cloudFormation(), options.stackName), aws.region().id());

@@ -7,7 +7,7 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 
 /** {@code dmlflow}: the CLI behind deploy.sh and remove.sh. Exit codes: 0 ok, 1 failed, 2 usage. */
-@Command(name = "dmlflow", mixinStandardHelpOptions = true, version = "dmlflow 0.1.0",
+@Command(name = "dmlflow", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Deploys, inspects and removes a production MLflow tracking server on your AWS account.",
         subcommands = {DeployCommand.class, RemoveCommand.class, StatusCommand.class, OutputsCommand.class,
             PlanCommand.class, PackageCommand.class})

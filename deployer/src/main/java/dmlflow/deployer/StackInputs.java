@@ -3,7 +3,9 @@ package dmlflow.deployer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import picocli.CommandLine.Option;
 
@@ -45,11 +47,18 @@ final class StackInputs {
         }
     }
 
+    /** The given tags and the one saying which dmlflow made the stack. */
+    static Map<String, String> tags(Map<String, String> given) {
+        Map<String, String> tags = new LinkedHashMap<>(given);
+        tags.put(Version.TAG, Version.current());
+        return tags;
+    }
+
     Checked check(boolean needsJar) {
         StackTemplate template = StackTemplate.load(templatePath);
         ParameterInput input = ParameterInput.of(assignments, parametersFile);
         ParameterValidator validator = new ParameterValidator(template);
-        validator.checkNames(input.parameters(), Set.of(CODE_BUCKET, CODE_KEY));
+        validator.checkNames(input.parameters(), Set.of(CODE_BUCKET, CODE_KEY, Version.PARAMETER));
         validator.checkValues(input.parameters());
         validator.checkRules(input.parameters());
         Checked checked = new Checked(template, input, validator);

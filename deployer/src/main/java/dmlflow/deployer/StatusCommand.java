@@ -21,6 +21,9 @@ final class StatusCommand extends BaseCommand {
                     : " (created " + stack.creationTime() + ")"));
             state.output("TrackingUri").ifPresent(uri -> console.info("Tracking URI: " + uri));
             state.output("MlflowVersion").ifPresent(v -> console.info("MLflow version: " + v));
+            console.info("dmlflow version: " + state.output(Version.OUTPUT).orElse("unrecorded (deployed before"
+                    + " dmlflow recorded it)") + (state.output(Version.OUTPUT).filter(Version.current()::equals).isPresent()
+                    ? "" : "; this checkout is " + Version.current()));
             if (state.status().contains("FAILED") || state.status().contains("ROLLBACK")) {
                 List<StackEvent> events = StackWatcher.latestOperation(aws.cloudFormation(), options.stackName);
                 console.info("Last failure: " + StackWatcher.rootCause(events, stack.stackStatusReason()));

@@ -112,6 +112,11 @@ class DeployCycleTest {
         assertThat(cloudFormation.describeStacks(r -> r.stackName(AssetStore.BOOTSTRAP_STACK)).stacks().get(0)
                 .stackStatusAsString()).isEqualTo("CREATE_COMPLETE");
         assertThat(status(cloudFormation, stack)).as("the stack itself, not the summary line").isEqualTo("CREATE_COMPLETE");
+        assertThat(cloudFormation.describeStacks(r -> r.stackName(stack)).stacks().get(0).tags())
+                .as("which dmlflow made it").anySatisfy(tag -> {
+                    assertThat(tag.key()).isEqualTo(Version.TAG);
+                    assertThat(tag.value()).isEqualTo(Version.current());
+                });
         String bucket = output(cloudFormation, stack, "ArtifactBucket");
         // The NAT instance's image is read once, as the instance is made, and pinned in the stack.
         String newestImage = SsmClient.create().getParameter(r -> r.name(

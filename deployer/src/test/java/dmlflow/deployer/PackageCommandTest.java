@@ -42,6 +42,9 @@ class PackageCommandTest {
         assertThat(configuration.path("Parameters").path("CustomResourcesCodeKey").asText())
                 .isEqualTo("custom-resources/" + AssetStore.sha256(jar) + ".jar");
         assertThat(configuration.path("Tags").path("project").asText()).isEqualTo("mlflow");
+        assertThat(configuration.path("Tags").path(Version.TAG).asText()).as("the stack says which dmlflow made it")
+                .isEqualTo(Version.current());
+        assertThat(configuration.path("Parameters").path(Version.PARAMETER).asText()).isEqualTo(Version.current());
     }
 
     @Test

@@ -17,6 +17,7 @@ import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
@@ -116,6 +117,10 @@ public final class AwsSession implements AutoCloseable {
 
     public SecretsManagerClient secretsManager() {
         return client(SecretsManagerClient.class, SecretsManagerClient::builder, overrides());
+    }
+
+    public CloudWatchLogsClient logs() {
+        return client(CloudWatchLogsClient.class, CloudWatchLogsClient::builder, overrides());
     }
 
     public SsmClient ssm() {

@@ -18,8 +18,8 @@ import software.amazon.awssdk.services.cloudformation.model.Tag;
 @Command(name = "deploy", mixinStandardHelpOptions = true,
         description = "Create or update the stack: upload the custom-resources jar, plan a change set, show it,"
                 + " execute it and watch it; print the tracking URI and how to log in.",
-        footer = {"", "Other commands: ./deploy.sh status | outputs | plan | package, and ./remove.sh;"
-            + " each takes --help."})
+        footer = {"", "Other commands: ./deploy.sh status | outputs | logs | users | plan | package",
+            "and ./remove.sh; each takes --help."})
 final class DeployCommand extends BaseCommand {
     static final String CODE_BUCKET = StackInputs.CODE_BUCKET;
     static final String CODE_KEY = StackInputs.CODE_KEY;

@@ -10,11 +10,11 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 @Command(name = "dmlflow", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Deploys, inspects and removes a production MLflow tracking server on your AWS account.",
         subcommands = {DeployCommand.class, RemoveCommand.class, StatusCommand.class, OutputsCommand.class,
-            PlanCommand.class, PackageCommand.class})
+            LogsCommand.class, UsersCommand.class, PlanCommand.class, PackageCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "name a command: deploy, remove, status, outputs, plan or package");
+        throw new CommandLine.ParameterException(new CommandLine(this), "name a command: deploy, remove, status, outputs, logs, users, plan or package");
     }
 
     public static void main(String[] args) {

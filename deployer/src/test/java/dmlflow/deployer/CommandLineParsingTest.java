@@ -69,9 +69,21 @@ class CommandLineParsingTest {
         String shown = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertThat(code).isEqualTo(2);
         assertThat(shown).contains("Did you mean", "status");
-        assertThat(shown).contains("Other commands: ./deploy.sh status | outputs | plan | package, and ./remove.sh");
+        assertThat(shown).contains("Other commands: ./deploy.sh status | outputs | logs | users | plan | package\n"
+                + "and ./remove.sh");
         assertThat(shown.lines().filter(line -> line.startsWith("dmlflow ")).count())
                 .as("./deploy.sh -V and ./remove.sh --version print the version").isEqualTo(2);
+    }
+
+    /** deploy.sh hands every command but deploy and remove (remove.sh's) to dmlflow by name. */
+    @Test
+    void deploySHRoutesEveryOtherCommandTheCliHas() throws Exception {
+        String script = java.nio.file.Files.readString(Path.of(System.getProperty("dmlflow.root"), "deploy.sh"));
+        java.util.regex.Matcher routed = java.util.regex.Pattern.compile("(?m)^  ([a-z |]+)\\) exec").matcher(script);
+        assertThat(routed.find()).as(script).isTrue();
+        java.util.Set<String> commands = new java.util.TreeSet<>(new picocli.CommandLine(new Main()).getSubcommands().keySet());
+        commands.removeAll(java.util.Set.of("deploy", "remove"));
+        assertThat(new java.util.TreeSet<>(java.util.List.of(routed.group(1).split("\\s*\\|\\s*")))).isEqualTo(commands);
     }
 
     @Test

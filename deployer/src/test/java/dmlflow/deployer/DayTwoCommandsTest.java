@@ -2,7 +2,7 @@ package dmlflow.deployer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dmlflow.resources.testing.RealMlflow;
+import dmlflow.testing.RealMlflow;
 import dmlflow.testing.Ports;
 import java.net.URI;
 import java.net.http.HttpClient;

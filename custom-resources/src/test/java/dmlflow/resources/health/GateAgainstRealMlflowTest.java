@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The container's start script and the health gate's HTTP checks against a real MLflow
- * ({@link dmlflow.resources.testing.RealMlflow}) on a real MariaDB, with artifacts in moto's S3:
+ * ({@link dmlflow.testing.RealMlflow}) on a real MariaDB, with artifacts in moto's S3:
  * what a user's first deploy, a task restart and a client see. MLflow here may be older than the
  * image's (see RealMlflow); the behaviours checked (host check, auth-exempt paths, user-store
  * migration, schema revisions) are the same in 3.12 and 3.17 by their sources.

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dmlflow.testing.Ports;
+import dmlflow.testing.RealMlflow;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package dmlflow.resources.testing;
+package dmlflow.testing;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 public final class RealMlflow {
     /** The MLflow the template's default image carries; pip installs this one. */
     public static final String PINNED = "3.17.0";
-    private static final Path VENV = Path.of("target", "mlflow").toAbsolutePath();
+    /** custom-resources/target/mlflow, from either module that runs a real MLflow: installed once a build. */
+    private static final Path VENV = Path.of("..", "custom-resources", "target", "mlflow").toAbsolutePath().normalize();
     private static final Path LOCAL_WHEELS = Path.of("..", "..", "shared", "mlflow-local", "install.sh");
     private static Path bin;
 

@@ -55,8 +55,8 @@ public final class CostTable {
     static String render(StackTemplate template, Path prices) {
         CostEstimate.Prices price = CostEstimate.Prices.load(prices, REGION)
                 .orElseThrow(() -> new UncheckedIOException(new IOException("no " + prices.resolve(REGION + ".json"))));
-        Map<String, String> defaults = DeployCommand.effective(template, Map.of(), Map.of());
-        Map<String, String> leanValues = DeployCommand.effective(template, LEAN, Map.of());
+        Map<String, String> defaults = template.effective(Map.of(), Map.of());
+        Map<String, String> leanValues = template.effective(LEAN, Map.of());
         List<CostEstimate.Line> base = CostEstimate.lines(defaults, price);
         List<CostEstimate.Line> lean = CostEstimate.lines(leanValues, price);
         List<String> out = new ArrayList<>();

@@ -21,8 +21,6 @@ import software.amazon.awssdk.services.cloudformation.model.Tag;
         footer = {"", "Other commands: ./deploy.sh status | outputs | logs | users | plan | package",
             "and ./remove.sh; each takes --help."})
 final class DeployCommand extends BaseCommand {
-    static final String CODE_BUCKET = StackInputs.CODE_BUCKET;
-    static final String CODE_KEY = StackInputs.CODE_KEY;
 
     @Mixin
     StackInputs inputs = new StackInputs();
@@ -68,7 +66,7 @@ final class DeployCommand extends BaseCommand {
             Map<String, String> previous = creating ? Map.of() : state.parameters();
             // Before anything is made or uploaded: the Rules with the values kept from the stack, and
             // the zone the certificate is to be validated in.
-            Map<String, String> intended = effective(template, input.parameters(), previous);
+            Map<String, String> intended = template.effective(input.parameters(), previous);
             validator.checkRules(intended);
             if (DomainZone.needsCheck(intended, input.parameters(), creating)) {
                 DomainZone.check(aws.route53(), intended.get(DomainZone.ZONE), intended.getOrDefault(DomainZone.DOMAIN, ""));
@@ -85,18 +83,18 @@ final class DeployCommand extends BaseCommand {
                 keepRecordApart(aws, assets);
             }
             if (takesCode) {
-                given.put(CODE_BUCKET, assets.bucket());
-                given.put(CODE_KEY, assets.upload(inputs.jar, "custom-resources", "jar", console));
+                given.put(StackTemplate.CODE_BUCKET, assets.bucket());
+                given.put(StackTemplate.CODE_KEY, assets.upload(inputs.jar, "custom-resources", "jar", console));
             }
             pinNatImage(aws, template, given, previous, creating);
-            Map<String, String> values = effective(template, given, previous);
+            Map<String, String> values = template.effective(given, previous);
             validator.checkEffective(values);
             String templateUrl = assets.url(assets.upload(template.path(), "templates", "yaml", console));
 
             ChangeSetPlanner planner = new ChangeSetPlanner(aws.cloudFormation(), options.poll(), clock);
             ChangeSetPlanner.Plan plan = planner.create(options.stackName,
                     creating ? ChangeSetType.CREATE : ChangeSetType.UPDATE, templateUrl,
-                    parameters(template, given, previous), tags(StackInputs.tags(input.tags())));
+                    template.changeSetParameters(given, previous), tags(StackInputs.tags(input.tags())));
             if (plan.empty()) {
                 console.info("No changes: stack " + options.stackName + " is up to date.");
                 Outputs.printUsage(console, StackState.describe(aws.cloudFormation(), options.stackName), aws.region().id());
@@ -160,7 +158,7 @@ final class DeployCommand extends BaseCommand {
      */
     private void pinNatImage(AwsSession aws, StackTemplate template, Map<String, String> given,
             Map<String, String> previous, boolean creating) {
-        Map<String, String> values = effective(template, given, previous);
+        Map<String, String> values = template.effective(given, previous);
         Optional<String> newest = NatImage.toPin(template, given, values, previous, creating);
         Optional<String> image = newest.map(parameter -> NatImage.read(aws.ssm(), parameter));
         String source = newest.map(parameter -> "the newest in " + parameter).orElse("the one it runs");
@@ -211,7 +209,7 @@ final class DeployCommand extends BaseCommand {
             Map<String, String> given) {
         String source = restoreSourceName();
         RetainedData data = new RetainedData(aws);
-        String engine = effective(template, given, Map.of()).get(RetainedData.ENGINE_PARAMETER);
+        String engine = template.effective(given, Map.of()).get(RetainedData.ENGINE_PARAMETER);
         Restore.Plan plan = Restore.plan(data, kept, source, given, engine == null ? "0" : engine);
         console.info("Restoring what stack " + source + " kept:");
         plan.lines().forEach(line -> console.info("  " + line));
@@ -341,32 +339,6 @@ final class DeployCommand extends BaseCommand {
     }
 
     static final Set<String> INTERRUPTING_NAT_PROPERTIES = Set.of("UserData", "InstanceType", "EbsOptimized");
-
-    /** The values the stack would get: given, else previous (on update), else the template default. */
-    static Map<String, String> effective(StackTemplate template, Map<String, String> given, Map<String, String> previous) {
-        Map<String, String> values = new LinkedHashMap<>();
-        template.parameters().forEach((name, spec) -> {
-            String value = given.containsKey(name) ? given.get(name)
-                    : previous.containsKey(name) ? previous.get(name) : spec.defaultValue();
-            if (value != null) {
-                values.put(name, value);
-            }
-        });
-        return values;
-    }
-
-    /** Given values are sent; on update, a parameter not given keeps its previous value. */
-    static List<Parameter> parameters(StackTemplate template, Map<String, String> given, Map<String, String> previous) {
-        List<Parameter> parameters = new ArrayList<>();
-        for (String name : template.parameters().keySet()) {
-            if (given.containsKey(name)) {
-                parameters.add(Parameter.builder().parameterKey(name).parameterValue(given.get(name)).build());
-            } else if (previous.containsKey(name)) {
-                parameters.add(Parameter.builder().parameterKey(name).usePreviousValue(true).build());
-            }
-        }
-        return parameters;
-    }
 
     private static List<Tag> tags(Map<String, String> tags) {
         return tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList();

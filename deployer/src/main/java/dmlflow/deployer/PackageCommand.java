@@ -39,10 +39,10 @@ final class PackageCommand extends BaseCommand {
             AssetStore assets = AssetStore.ensure(aws, inputs.bootstrapPath, watcher(aws), console);
             Map<String, String> parameters = new LinkedHashMap<>(input.parameters());
             Version.addTo(template, parameters);
-            parameters.put(DeployCommand.CODE_BUCKET, assets.bucket());
-            parameters.put(DeployCommand.CODE_KEY, assets.upload(inputs.jar, "custom-resources", "jar", console));
+            parameters.put(StackTemplate.CODE_BUCKET, assets.bucket());
+            parameters.put(StackTemplate.CODE_KEY, assets.upload(inputs.jar, "custom-resources", "jar", console));
             // CodePipeline's CloudFormation action gives parameters it is not told template defaults.
-            validator.checkEffective(DeployCommand.effective(template, parameters, Map.of()));
+            validator.checkEffective(template.effective(parameters, Map.of()));
             write(parameters, StackInputs.tags(input.tags()));
             console.info("Wrote " + output + " for stack " + options.stackName + ".");
             return 0;

@@ -29,10 +29,10 @@ final class PlanCommand extends BaseCommand {
         StackTemplate template = checked.template();
         ParameterInput input = checked.input();
         ParameterValidator validator = checked.validator();
-        Set<String> deployerSets = Set.of(DeployCommand.CODE_BUCKET, DeployCommand.CODE_KEY);
-        Map<String, String> effective = DeployCommand.effective(template, input.parameters(), Map.of());
+        Set<String> deployerSets = Set.of(StackTemplate.CODE_BUCKET, StackTemplate.CODE_KEY);
+        Map<String, String> effective = template.effective(input.parameters(), Map.of());
         deployerSets.stream().filter(template.parameters()::containsKey)
-                .forEach(name -> effective.put(name, name.equals(DeployCommand.CODE_KEY) ? "custom-resources/SHA256.jar" : "assets-bucket"));
+                .forEach(name -> effective.put(name, name.equals(StackTemplate.CODE_KEY) ? "custom-resources/SHA256.jar" : "assets-bucket"));
         validator.checkEffective(effective);
 
         console.info("Template " + template.path() + ": valid with these parameters.");

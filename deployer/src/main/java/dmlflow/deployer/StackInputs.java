@@ -14,8 +14,6 @@ import picocli.CommandLine.Option;
  * its parameters, and the custom-resources jar; checked before anything reaches AWS.
  */
 final class StackInputs {
-    static final String CODE_BUCKET = "CustomResourcesCodeBucket";
-    static final String CODE_KEY = "CustomResourcesCodeKey";
 
     @Option(names = {"-p", "--parameter"}, paramLabel = "KEY=VALUE", description = "A template parameter (repeatable).")
     List<String> assignments = new ArrayList<>();
@@ -43,7 +41,7 @@ final class StackInputs {
     /** The template, the given parameters, and a validator that has already refused bad names and values. */
     record Checked(StackTemplate template, ParameterInput input, ParameterValidator validator) {
         boolean takesCode() {
-            return template.parameters().containsKey(CODE_BUCKET);
+            return template.parameters().containsKey(StackTemplate.CODE_BUCKET);
         }
     }
 
@@ -58,7 +56,7 @@ final class StackInputs {
         StackTemplate template = StackTemplate.load(templatePath);
         ParameterInput input = ParameterInput.of(assignments, parametersFile);
         ParameterValidator validator = new ParameterValidator(template);
-        validator.checkNames(input.parameters(), Set.of(CODE_BUCKET, CODE_KEY, Version.PARAMETER));
+        validator.checkNames(input.parameters(), Set.of(StackTemplate.CODE_BUCKET, StackTemplate.CODE_KEY, Version.PARAMETER));
         validator.checkValues(input.parameters());
         validator.checkRules(input.parameters());
         Checked checked = new Checked(template, input, validator);

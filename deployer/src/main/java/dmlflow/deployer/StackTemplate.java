@@ -6,13 +6,19 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import software.amazon.awssdk.services.cloudformation.model.Parameter;
 
 /** A CloudFormation template as the deployer needs it: parameters, rules, conditions, resources. */
 final class StackTemplate {
+    /** Where the custom-resources jar is: parameters the deployer sets, never the user. */
+    static final String CODE_BUCKET = "CustomResourcesCodeBucket";
+    static final String CODE_KEY = "CustomResourcesCodeKey";
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private final Path path;
@@ -84,5 +90,31 @@ final class StackTemplate {
 
     int resourceCount(Map<String, String> values) {
         return resourceCounts(values).values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** The values the stack would get: given, else previous (on update), else the template default. */
+    Map<String, String> effective(Map<String, String> given, Map<String, String> previous) {
+        Map<String, String> values = new LinkedHashMap<>();
+        parameters.forEach((name, spec) -> {
+            String value = given.containsKey(name) ? given.get(name)
+                    : previous.containsKey(name) ? previous.get(name) : spec.defaultValue();
+            if (value != null) {
+                values.put(name, value);
+            }
+        });
+        return values;
+    }
+
+    /** Given values are sent; on update, a parameter not given keeps its previous value. */
+    List<Parameter> changeSetParameters(Map<String, String> given, Map<String, String> previous) {
+        List<Parameter> parameters = new ArrayList<>();
+        for (String name : parameters.keySet()) {
+            if (given.containsKey(name)) {
+                parameters.add(Parameter.builder().parameterKey(name).parameterValue(given.get(name)).build());
+            } else if (previous.containsKey(name)) {
+                parameters.add(Parameter.builder().parameterKey(name).usePreviousValue(true).build());
+            }
+        }
+        return parameters;
     }
 }

@@ -27,7 +27,7 @@ class CostEstimateTest {
 
     @Test
     void theDefaultsIdleForNinetyFiveDollarsAtMost() {
-        List<CostEstimate.Line> lines = CostEstimate.lines(DeployCommand.effective(TEMPLATE, Map.of(), Map.of()), usEast1());
+        List<CostEstimate.Line> lines = CostEstimate.lines(TEMPLATE.effective(Map.of(), Map.of()), usEast1());
         // 730 h × price, by hand: NAT 0.045; 3 addresses × 0.005; ALB 0.0225; 0.5 vCPU × 0.04048 + 2 GB ×
         // 0.004445; 10 GiB over 20 × 0.000111; Aurora paused; 1 GB × 0.10; 4 × 0.40; 0.1 GB × (0.50 + 0.03).
         assertThat(idle(lines)).containsExactly(Map.entry("NAT gateway", 32.85), Map.entry("Public IPv4 addresses", 10.95),
@@ -42,7 +42,7 @@ class CostEstimateTest {
 
     @Test
     void spotAndASmallerTaskAreCountedAtTheirOwnPrices() {
-        Map<String, String> lean = DeployCommand.effective(TEMPLATE, CostTable.LEAN, Map.of());
+        Map<String, String> lean = TEMPLATE.effective(CostTable.LEAN, Map.of());
         List<CostEstimate.Line> lines = CostEstimate.lines(lean, usEast1());
         assertThat(idle(lines)).containsEntry("Fargate Spot", Math.round((0.5 * 0.01275 + 1 * 0.0014) * 730 * 100) / 100.0)
                 .containsEntry("Fargate storage", 0.08).doesNotContainKey("Fargate");
@@ -65,17 +65,17 @@ class CostEstimateTest {
         given.put("AlarmEmail", "ops@example.com");
         given.put("DomainName", "mlflow.example.com");
         given.put("HostedZoneId", "Z0123456789ABCDEFGHIJ");
-        Map<String, String> values = DeployCommand.effective(TEMPLATE, given, Map.of());
+        Map<String, String> values = TEMPLATE.effective(given, Map.of());
         // 6 alarm metrics × 0.10 + a dashboard 3.00 + a KMS key 1.00.
         assertThat(idle(CostEstimate.lines(values, usEast1()))).containsEntry("Alarms", 4.60)
                 .containsEntry("Certificate and DNS", 0.0);
-        assertThat(idle(CostEstimate.lines(DeployCommand.effective(TEMPLATE, Map.of(), Map.of()), usEast1())))
+        assertThat(idle(CostEstimate.lines(TEMPLATE.effective(Map.of(), Map.of()), usEast1())))
                 .doesNotContainKeys("Alarms", "Certificate and DNS");
         // What is billed is what the template makes with an email, and nothing without one.
         assertThat(TEMPLATE.resourceCounts(values)).containsEntry("AWS::CloudWatch::Dashboard", 1)
                 .containsEntry("AWS::KMS::Key", 1).containsEntry("AWS::CertificateManager::Certificate", 1)
                 .containsEntry("AWS::Route53::RecordSet", 1);
-        assertThat(TEMPLATE.resourceCounts(DeployCommand.effective(TEMPLATE, Map.of(), Map.of())))
+        assertThat(TEMPLATE.resourceCounts(TEMPLATE.effective(Map.of(), Map.of())))
                 .doesNotContainKeys("AWS::CloudWatch::Dashboard", "AWS::KMS::Key", "AWS::SNS::Topic",
                         "AWS::CertificateManager::Certificate", "AWS::Route53::RecordSet", "AWS::CloudWatch::Alarm");
         int metrics = 0;
@@ -121,9 +121,9 @@ class CostEstimateTest {
 
     @Test
     void readmesCostTableIsTheEstimatorsOwn() throws Exception {
-        Map<String, String> lean = new LinkedHashMap<>(DeployCommand.effective(TEMPLATE, CostTable.LEAN, Map.of()));
-        lean.put(StackInputs.CODE_BUCKET, "assets-bucket");
-        lean.put(StackInputs.CODE_KEY, "custom-resources/x.jar");
+        Map<String, String> lean = new LinkedHashMap<>(TEMPLATE.effective(CostTable.LEAN, Map.of()));
+        lean.put(StackTemplate.CODE_BUCKET, "assets-bucket");
+        lean.put(StackTemplate.CODE_KEY, "custom-resources/x.jar");
         // The lean profile is made of the template's own parameters and values.
         new ParameterValidator(TEMPLATE).checkEffective(lean);
         String readme = Files.readString(ROOT.resolve("README.md"));

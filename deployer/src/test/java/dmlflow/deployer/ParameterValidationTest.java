@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ParameterValidationTest {
     private static final Path ROOT = Path.of(System.getProperty("dmlflow.root", "..")).toAbsolutePath().normalize();
     private static final StackTemplate MLFLOW = StackTemplate.load(ROOT.resolve("templates/mlflow.yaml"));
-    private static final Set<String> RESERVED = Set.of(DeployCommand.CODE_BUCKET, DeployCommand.CODE_KEY);
+    private static final Set<String> RESERVED = Set.of(StackTemplate.CODE_BUCKET, StackTemplate.CODE_KEY);
 
     @TempDir
     Path dir;
@@ -55,7 +55,7 @@ class ParameterValidationTest {
     @Test
     void templateRulesRefuseAFargateSizeBeforeAws() {
         Map<String, String> effective = DeployCommand.effective(MLFLOW,
-                Map.of("TaskCpu", "512", "TaskMemory", "8192", DeployCommand.CODE_BUCKET, "assets-bucket", DeployCommand.CODE_KEY, "k.jar"), Map.of());
+                Map.of("TaskCpu", "512", "TaskMemory", "8192", StackTemplate.CODE_BUCKET, "assets-bucket", StackTemplate.CODE_KEY, "k.jar"), Map.of());
         assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkEffective(effective)))
                 .hasMessageContaining("rule TaskMemoryFitsCpu512: With TaskCpu 512, TaskMemory must be one of 1024, 2048, 3072, 4096");
     }
@@ -63,7 +63,7 @@ class ParameterValidationTest {
     @Test
     void workersThatWouldPassSeventyPercentOfTaskMemoryAreRefusedNamingWhatFits() {
         Map<String, String> effective = DeployCommand.effective(MLFLOW,
-                Map.of("TaskMemory", "1024", "Workers", "2", DeployCommand.CODE_BUCKET, "assets-bucket", DeployCommand.CODE_KEY, "k.jar"), Map.of());
+                Map.of("TaskMemory", "1024", "Workers", "2", StackTemplate.CODE_BUCKET, "assets-bucket", StackTemplate.CODE_KEY, "k.jar"), Map.of());
         assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkEffective(effective)))
                 .hasMessageContaining("rule WorkersFitMemory2: Workers 2 needs TaskMemory 2048 or more")
                 .hasMessageContaining("within 70% of the task's memory");
@@ -74,9 +74,9 @@ class ParameterValidationTest {
         for (int workers = 1; workers <= 16; workers++) {
             for (int memory = 1024; memory <= 30720; memory += 1024) {
                 String cpu = memory <= 4096 ? "512" : memory <= 8192 ? "1024" : memory <= 16384 ? "2048" : "4096";
-                Map<String, String> effective = DeployCommand.effective(MLFLOW, Map.of("TaskCpu", cpu,
+                Map<String, String> effective = MLFLOW.effective(Map.of("TaskCpu", cpu,
                         "TaskMemory", String.valueOf(memory), "Workers", String.valueOf(workers),
-                        DeployCommand.CODE_BUCKET, "assets-bucket", DeployCommand.CODE_KEY, "k.jar"), Map.of());
+                        StackTemplate.CODE_BUCKET, "assets-bucket", StackTemplate.CODE_KEY, "k.jar"), Map.of());
                 boolean fits = ServerCapacity.SERVER_BASE_MIB + workers * ServerCapacity.WORKER_PEAK_MIB <= 0.7 * memory;
                 boolean accepted;
                 try {
@@ -93,9 +93,9 @@ class ParameterValidationTest {
 
     @Test
     void countsAndCapacitiesMustBeInOrder() {
-        Map<String, String> effective = DeployCommand.effective(MLFLOW, Map.of("MinTaskCount", "4", "DesiredTaskCount", "3",
-                "MaxTaskCount", "2", "DatabaseMinCapacity", "4", DeployCommand.CODE_BUCKET, "assets-bucket",
-                DeployCommand.CODE_KEY, "k.jar"), Map.of());
+        Map<String, String> effective = MLFLOW.effective(Map.of("MinTaskCount", "4", "DesiredTaskCount", "3",
+                "MaxTaskCount", "2", "DatabaseMinCapacity", "4", StackTemplate.CODE_BUCKET, "assets-bucket",
+                StackTemplate.CODE_KEY, "k.jar"), Map.of());
         assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkEffective(effective)))
                 .hasMessageContaining("MinTaskCount (4) must not exceed DesiredTaskCount (3)")
                 .hasMessageContaining("DesiredTaskCount (3) must not exceed MaxTaskCount (2)")
@@ -107,21 +107,21 @@ class ParameterValidationTest {
     void unknownAndDeployerOwnedNamesAreRefused() {
         assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkNames(Map.of("Bogus", "1"), RESERVED)))
                 .hasMessageContaining("unknown parameter Bogus (the template's parameters: VpcCidr, AllowedCidr");
-        assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkNames(Map.of(DeployCommand.CODE_KEY, "x.jar"), RESERVED)))
+        assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkNames(Map.of(StackTemplate.CODE_KEY, "x.jar"), RESERVED)))
                 .hasMessageContaining("CustomResourcesCodeKey is set by the deployer");
     }
 
     @Test
     void theDefaultsDeployAsTheyAre() {
         Map<String, String> effective = DeployCommand.effective(MLFLOW,
-                Map.of(DeployCommand.CODE_BUCKET, "assets-bucket", DeployCommand.CODE_KEY, "custom-resources/abc.jar"), Map.of());
+                Map.of(StackTemplate.CODE_BUCKET, "assets-bucket", StackTemplate.CODE_KEY, "custom-resources/abc.jar"), Map.of());
         assertThatCode(() -> new ParameterValidator(MLFLOW).checkEffective(effective)).doesNotThrowAnyException();
     }
 
     @Test
     void anUpdateKeepsPreviousValuesOfWhatIsNotGiven() {
         Map<String, String> previous = Map.of("TaskCpu", "2048", "TaskMemory", "8192");
-        Map<String, String> effective = DeployCommand.effective(MLFLOW, Map.of("Workers", "4"), previous);
+        Map<String, String> effective = MLFLOW.effective(Map.of("Workers", "4"), previous);
         assertThat(effective).containsEntry("TaskCpu", "2048").containsEntry("Workers", "4").containsEntry("AuthMode", "basic");
         var parameters = DeployCommand.parameters(MLFLOW, Map.of("Workers", "4"), previous);
         assertThat(parameters).anySatisfy(p -> {
@@ -197,9 +197,9 @@ class ParameterValidationTest {
         // Not given at all: an update may keep the stack's DomainName, so the given values do not decide.
         Map<String, String> zoneOnly = Map.of("HostedZoneId", "Z0123456789ABCDEFGHIJ");
         assertThatCode(() -> validator.checkRules(zoneOnly)).doesNotThrowAnyException();
-        assertThat(refusal(() -> validator.checkRules(DeployCommand.effective(MLFLOW, zoneOnly, Map.of()))))
+        assertThat(refusal(() -> validator.checkRules(MLFLOW.effective(zoneOnly, Map.of()))))
                 .as("a new stack").hasMessageContaining("HostedZoneId needs DomainName");
-        assertThatCode(() -> validator.checkRules(DeployCommand.effective(MLFLOW, zoneOnly,
+        assertThatCode(() -> validator.checkRules(MLFLOW.effective(zoneOnly,
                 Map.of("DomainName", "mlflow.example.com")))).as("a stack that has one").doesNotThrowAnyException();
         assertThatCode(() -> validator.checkRules(DeployCommand.effective(MLFLOW,
                 Map.of("HostedZoneId", "Z0123456789ABCDEFGHIJ", "DomainName", "mlflow.example.com"), Map.of())))

@@ -1,8 +1,23 @@
 package dmlflow.deployer;
 
+import dmlflow.deployer.aws.AwsSession;
+import dmlflow.deployer.command.BaseCommand;
+import dmlflow.deployer.command.CommonOptions;
+import dmlflow.deployer.command.DeployCommand;
+import dmlflow.deployer.command.LogsCommand;
+import dmlflow.deployer.command.OutputsCommand;
+import dmlflow.deployer.command.PackageCommand;
+import dmlflow.deployer.command.PlanCommand;
+import dmlflow.deployer.command.RemoveCommand;
+import dmlflow.deployer.command.StatusCommand;
+import dmlflow.deployer.command.UsersCommand;
+import dmlflow.deployer.console.Console;
+import dmlflow.deployer.console.DeployerException;
+import dmlflow.deployer.console.Interruption;
+import dmlflow.deployer.stack.Version;
 import java.util.function.Function;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 
@@ -25,7 +40,7 @@ public final class Main implements Runnable {
         System.exit(code);
     }
 
-    static int run(String[] args, Console console, Function<CommonOptions, AwsSession> sessions) {
+    public static int run(String[] args, Console console, Function<CommonOptions, AwsSession> sessions) {
         CommandLine cli = new CommandLine(new Main(), new Factory(console, sessions));
         // Every command answers -V as the top one does (./deploy.sh -V runs deploy's).
         cli.getSubcommands().values().forEach(sub -> sub.getCommandSpec().version(cli.getCommandSpec().version()));
@@ -35,7 +50,7 @@ public final class Main implements Runnable {
     }
 
     private static boolean verbose(CommandLine command) {
-        return command.getCommand() instanceof BaseCommand base && base.options.verbose;
+        return command.getCommand() instanceof BaseCommand base && base.verbose();
     }
 
     /** One catch for every command: a sentence the operator can act on; the trace only with --verbose. */
@@ -99,8 +114,7 @@ public final class Main implements Runnable {
         public <K> K create(Class<K> type) throws Exception {
             K instance = CommandLine.defaultFactory().create(type);
             if (instance instanceof BaseCommand command) {
-                command.console = console;
-                command.sessions = sessions;
+                command.connect(console, sessions);
             }
             return instance;
         }

@@ -1,0 +1,216 @@
+package dmlflow.deployer.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dmlflow.deployer.Main;
+import dmlflow.deployer.console.DeployerException;
+import dmlflow.deployer.cost.ServerCapacity;
+import dmlflow.deployer.testing.TestConsole;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Input refused before any AWS call, against the real templates/mlflow.yaml, each with the parameter and rule named. */
+class ParameterValidationTest {
+    private static final Path ROOT = Path.of(System.getProperty("dmlflow.root", "..")).toAbsolutePath().normalize();
+    private static final StackTemplate MLFLOW = StackTemplate.load(ROOT.resolve("templates/mlflow.yaml"));
+    private static final Set<String> RESERVED = Set.of(StackTemplate.CODE_BUCKET, StackTemplate.CODE_KEY);
+
+    @TempDir
+    Path dir;
+
+    private static DeployerException refusal(Runnable check) {
+        try {
+            check.run();
+        } catch (DeployerException e) {
+            assertThat(e.exitCode()).isEqualTo(DeployerException.USAGE);
+            return e;
+        }
+        throw new AssertionError("the value was accepted");
+    }
+
+    @ParameterizedTest(name = "{0}={1}: {2}")
+    @CsvSource(delimiter = '|', value = {
+            "AuthMode|ldap|AuthMode 'ldap' is not one of its AllowedValues: basic, none",
+            "TaskCpu|256|TaskCpu '256' is not one of its AllowedValues: 512, 1024, 2048, 4096",
+            "LogRetentionDays|10|LogRetentionDays '10' is not one of its AllowedValues",
+            "VpcCidr|10.0.0.0/8|VpcCidr '10.0.0.0/8' does not match its AllowedPattern",
+            "MlflowImage|ghcr.io/mlflow/mlflow|must be an image reference with a tag or digest",
+            "DomainName|https://mlflow.example.com|must be empty or a DNS name",
+            "IdleTimeoutSeconds|5000|IdleTimeoutSeconds 5000 is above its MaxValue 4000",
+            "EphemeralStorageGiB|20|EphemeralStorageGiB 20 is below its MinValue 21",
+            "MinTaskCount|two|MinTaskCount 'two' is not a number (Type Number)",
+            "Workers|2.0|Workers '2.0' is not one of its AllowedValues: 1, 2, 3",
+            "HealthCheckTimeoutSeconds|900|above its MaxValue 840",
+    })
+    void eachConstraintKindRefusesABadValueNamingTheParameterAndTheRule(String name, String value, String message) {
+        DeployerException refused = refusal(() -> new ParameterValidator(MLFLOW).checkValues(Map.of(name, value)));
+        assertThat(refused).hasMessageContaining(message);
+    }
+
+    @Test
+    void templateRulesRefuseAFargateSizeBeforeAws() {
+        Map<String, String> effective = MLFLOW.effective(Map.of("TaskCpu", "512", "TaskMemory", "8192", StackTemplate.CODE_BUCKET, "assets-bucket", StackTemplate.CODE_KEY, "k.jar"), Map.of());
+        assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkEffective(effective)))
+                .hasMessageContaining("rule TaskMemoryFitsCpu512: With TaskCpu 512, TaskMemory must be one of 1024, 2048, 3072, 4096");
+    }
+
+    @Test
+    void workersThatWouldPassSeventyPercentOfTaskMemoryAreRefusedNamingWhatFits() {
+        Map<String, String> effective = MLFLOW.effective(Map.of("TaskMemory", "1024", "Workers", "2", StackTemplate.CODE_BUCKET, "assets-bucket", StackTemplate.CODE_KEY, "k.jar"), Map.of());
+        assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkEffective(effective)))
+                .hasMessageContaining("rule WorkersFitMemory2: Workers 2 needs TaskMemory 2048 or more")
+                .hasMessageContaining("within 70% of the task's memory");
+    }
+
+    @Test
+    void everyWorkersAndMemoryPairIsAcceptedExactlyWhenItsPeakFitsSeventyPercent() {
+        for (int workers = 1; workers <= 16; workers++) {
+            for (int memory = 1024; memory <= 30720; memory += 1024) {
+                String cpu = memory <= 4096 ? "512" : memory <= 8192 ? "1024" : memory <= 16384 ? "2048" : "4096";
+                Map<String, String> effective = MLFLOW.effective(Map.of("TaskCpu", cpu,
+                        "TaskMemory", String.valueOf(memory), "Workers", String.valueOf(workers),
+                        StackTemplate.CODE_BUCKET, "assets-bucket", StackTemplate.CODE_KEY, "k.jar"), Map.of());
+                boolean fits = ServerCapacity.SERVER_BASE_MIB + workers * ServerCapacity.WORKER_PEAK_MIB <= 0.7 * memory;
+                boolean accepted;
+                try {
+                    new ParameterValidator(MLFLOW).checkEffective(effective);
+                    accepted = true;
+                } catch (DeployerException refused) {
+                    assertThat(refused).hasMessageContaining("WorkersFitMemory");
+                    accepted = false;
+                }
+                assertThat(accepted).as("Workers %d with TaskMemory %d", workers, memory).isEqualTo(fits);
+            }
+        }
+    }
+
+    @Test
+    void countsAndCapacitiesMustBeInOrder() {
+        Map<String, String> effective = MLFLOW.effective(Map.of("MinTaskCount", "4", "DesiredTaskCount", "3",
+                "MaxTaskCount", "2", "DatabaseMinCapacity", "4", StackTemplate.CODE_BUCKET, "assets-bucket",
+                StackTemplate.CODE_KEY, "k.jar"), Map.of());
+        assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkEffective(effective)))
+                .hasMessageContaining("MinTaskCount (4) must not exceed DesiredTaskCount (3)")
+                .hasMessageContaining("DesiredTaskCount (3) must not exceed MaxTaskCount (2)")
+                .hasMessageContaining("MinTaskCount (4) must not exceed MaxTaskCount (2)")
+                .hasMessageContaining("DatabaseMinCapacity (4) must not exceed DatabaseMaxCapacity (2)");
+    }
+
+    @Test
+    void unknownAndDeployerOwnedNamesAreRefused() {
+        assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkNames(Map.of("Bogus", "1"), RESERVED)))
+                .hasMessageContaining("unknown parameter Bogus (the template's parameters: VpcCidr, AllowedCidr");
+        assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkNames(Map.of(StackTemplate.CODE_KEY, "x.jar"), RESERVED)))
+                .hasMessageContaining("CustomResourcesCodeKey is set by the deployer");
+    }
+
+    @Test
+    void theDefaultsDeployAsTheyAre() {
+        Map<String, String> effective = MLFLOW.effective(Map.of(StackTemplate.CODE_BUCKET, "assets-bucket", StackTemplate.CODE_KEY, "custom-resources/abc.jar"), Map.of());
+        assertThatCode(() -> new ParameterValidator(MLFLOW).checkEffective(effective)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void anUpdateKeepsPreviousValuesOfWhatIsNotGiven() {
+        Map<String, String> previous = Map.of("TaskCpu", "2048", "TaskMemory", "8192");
+        Map<String, String> effective = MLFLOW.effective(Map.of("Workers", "4"), previous);
+        assertThat(effective).containsEntry("TaskCpu", "2048").containsEntry("Workers", "4").containsEntry("AuthMode", "basic");
+        var parameters = MLFLOW.changeSetParameters(Map.of("Workers", "4"), previous);
+        assertThat(parameters).anySatisfy(p -> {
+            assertThat(p.parameterKey()).isEqualTo("TaskCpu");
+            assertThat(p.usePreviousValue()).isTrue();
+        });
+        assertThat(parameters).noneMatch(p -> p.parameterKey().equals("AuthMode"));
+    }
+
+    @Test
+    void aCodePipelineTemplateConfigurationIsReadAndTheCommandLineWins() throws Exception {
+        Path file = Files.writeString(dir.resolve("config.json"),
+                "{\"Parameters\": {\"Workers\": \"3\", \"AuthMode\": \"none\"}, \"Tags\": {\"team\": \"ml\"}}");
+        ParameterInput input = ParameterInput.of(List.of("Workers=5"), file);
+        assertThat(input.parameters()).containsEntry("Workers", "5").containsEntry("AuthMode", "none");
+        assertThat(input.tags()).containsEntry("team", "ml");
+    }
+
+    @Test
+    void aMalformedConfigurationFileIsRefused() throws Exception {
+        Path wrong = Files.writeString(dir.resolve("wrong.json"), "{\"Params\": {}}");
+        assertThatThrownBy(() -> ParameterInput.of(List.of(), wrong)).hasMessageContaining("unknown field 'Params'");
+        Path nested = Files.writeString(dir.resolve("nested.json"), "{\"Parameters\": {\"Workers\": {\"n\": 3}}}");
+        assertThatThrownBy(() -> ParameterInput.of(List.of(), nested)).hasMessageContaining("Parameters.Workers must be a string");
+        assertThatThrownBy(() -> ParameterInput.of(List.of("Workers"), null)).hasMessageContaining("-p takes Key=Value");
+    }
+
+    @Test
+    void planNeedsNoCredentialsAndShowsWhatWouldBeMade() {
+        TestConsole console = new TestConsole();
+        int code = Main.run(new String[] {"plan", "--template", ROOT.resolve("templates/mlflow.yaml").toString(),
+            "-p", "CertificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/abc-123", "-p", "Workers=2"},
+                console.console, options -> {
+                    throw new AssertionError("plan must not reach AWS");
+                });
+        assertThat(code).as(console.all()).isZero();
+        assertThat(console.out()).contains("valid with these parameters", "Workers", "(given)", "(set by deploy)",
+                "AWS::ElasticLoadBalancingV2::Listener", "Custom::MlflowHealth");
+        assertThat(console.out()).containsPattern("\\s+2\\s+AWS::ElasticLoadBalancingV2::Listener");
+        assertThat(console.out()).contains("memory at peak    ~1160 MiB of 2048 (57%): 2 workers",
+                "largest artifact  ~25 GiB");
+    }
+
+    @Test
+    void planRefusesBadInputWithExitCodeTwo() {
+        TestConsole console = new TestConsole();
+        int code = Main.run(new String[] {"plan", "--template", ROOT.resolve("templates/mlflow.yaml").toString(),
+            "-p", "TaskCpu=3"}, console.console, options -> {
+                throw new AssertionError("plan must not reach AWS");
+            });
+        assertThat(code).isEqualTo(2);
+        assertThat(console.err()).contains("Error: TaskCpu '3' is not one of its AllowedValues");
+    }
+    @Test
+    void aZoneWithACertificateIsRefusedByDeployBeforeAnyAwsCall() {
+        TestConsole console = new TestConsole();
+        int code = Main.run(new String[] {"deploy", "--template", ROOT.resolve("templates/mlflow.yaml").toString(),
+            "--jar", ROOT.resolve("pom.xml").toString(), "-p", "DomainName=mlflow.example.com",
+            "-p", "CertificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/abc-123",
+            "-p", "HostedZoneId=Z0123456789ABCDEFGHIJ"}, console.console, options -> {
+                throw new AssertionError("the deploy must be refused before it reaches AWS");
+            });
+        assertThat(code).isEqualTo(2);
+        assertThat(console.err()).contains("rule CertificateFromArnOrZoneNotBoth: Give CertificateArn (a certificate made"
+                + " elsewhere) or HostedZoneId (the stack makes one for DomainName), not both");
+    }
+
+    @Test
+    void aZoneWithoutANameIsRefusedUnlessTheStackAlreadyHasOne() {
+        ParameterValidator validator = new ParameterValidator(MLFLOW);
+        assertThat(refusal(() -> validator.checkRules(Map.of("HostedZoneId", "Z0123456789ABCDEFGHIJ", "DomainName", ""))))
+                .hasMessageContaining("HostedZoneId needs DomainName");
+        // Not given at all: an update may keep the stack's DomainName, so the given values do not decide.
+        Map<String, String> zoneOnly = Map.of("HostedZoneId", "Z0123456789ABCDEFGHIJ");
+        assertThatCode(() -> validator.checkRules(zoneOnly)).doesNotThrowAnyException();
+        assertThat(refusal(() -> validator.checkRules(MLFLOW.effective(zoneOnly, Map.of()))))
+                .as("a new stack").hasMessageContaining("HostedZoneId needs DomainName");
+        assertThatCode(() -> validator.checkRules(MLFLOW.effective(zoneOnly,
+                Map.of("DomainName", "mlflow.example.com")))).as("a stack that has one").doesNotThrowAnyException();
+        assertThatCode(() -> validator.checkRules(MLFLOW.effective(Map.of("HostedZoneId", "Z0123456789ABCDEFGHIJ", "DomainName", "mlflow.example.com"), Map.of())))
+                .doesNotThrowAnyException();
+    }
+
+    @Test
+    void zoneAndEmailValuesAreCheckedByTheirOwnConstraints() {
+        assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkValues(Map.of("HostedZoneId", "example.com"))))
+                .hasMessageContaining("HostedZoneId").hasMessageContaining("Route 53 hosted zone id");
+        assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkValues(Map.of("AlarmEmail", "ops at example"))))
+                .hasMessageContaining("AlarmEmail").hasMessageContaining("email address");
+    }
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Deploys or updates the dmlflow stack: ./deploy.sh [--stack-name NAME] [-p Key=Value]... [--yes]
-# Also: ./deploy.sh status|outputs|logs|users|plan|package [options]. Every option: ./deploy.sh [COMMAND] --help
+# Also: ./deploy.sh status|outputs|logs|users|plan|package|execute [options]. Every option: ./deploy.sh [COMMAND] --help
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/ensure-built.sh
@@ -8,7 +8,7 @@ bash scripts/ensure-built.sh
 DMLFLOW_GIT_DESCRIBE=$(git describe --tags --always --dirty 2>/dev/null || true)
 export DMLFLOW_GIT_DESCRIBE
 case "${1:-}" in
-  status | outputs | logs | users | plan | package) exec java -jar deployer/target/dmlflow-deployer.jar "$@" ;;
+  status | outputs | logs | users | plan | package | execute) exec java -jar deployer/target/dmlflow-deployer.jar "$@" ;;
   "" | -*) exec java -jar deployer/target/dmlflow-deployer.jar deploy "$@" ;;
   # Not a command deploy.sh knows: dmlflow names the closest one and its usage.
   *) exec java -jar deployer/target/dmlflow-deployer.jar "$@" ;;

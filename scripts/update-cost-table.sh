@@ -4,4 +4,4 @@
 set -eu
 cd "$(dirname "$0")/.."
 [ -f deployer/target/dmlflow-deployer.jar ] || bash ./mvnw -q -pl deployer -am package -DskipTests
-java -cp deployer/target/dmlflow-deployer.jar dmlflow.deployer.CostTable README.md templates/mlflow.yaml pricing
+java -cp deployer/target/dmlflow-deployer.jar dmlflow.deployer.cost.CostTable README.md templates/mlflow.yaml pricing

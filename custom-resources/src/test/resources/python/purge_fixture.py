@@ -1,7 +1,7 @@
 """The admin's side of the daily purge's test: logs runs with an artifact each through the tracking
 server (argv[1]) and deletes some, as people do in the UI. Prints one JSON line of run and
 experiment ids: live (never deleted), old and recent (deleted runs), old_experiment (a deleted
-experiment) and its run old_experiment_run."""
+experiment), its run old_experiment_run and its logged model old_experiment_model."""
 import json
 import os
 import sys
@@ -30,6 +30,13 @@ client.delete_run(ids["old"])
 client.delete_run(ids["recent"])
 gone = client.create_experiment("purge-gone")
 ids["old_experiment_run"] = logged(gone, "old_experiment_run")
+# A logged model of the experiment, with files, as log_model makes them (MLflow 3's models/ folder).
+model = client.create_logged_model(experiment_id=gone, name="purged-model")
+folder = tempfile.mkdtemp()
+with open(os.path.join(folder, "MLmodel"), "w") as f:
+    f.write("flavors: {}\n")
+client.log_model_artifacts(model.model_id, folder)
+ids["old_experiment_model"] = model.model_id
 client.delete_experiment(gone)
 ids["old_experiment"] = gone
 print(json.dumps(ids))

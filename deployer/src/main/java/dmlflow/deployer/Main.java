@@ -4,6 +4,7 @@ import dmlflow.deployer.aws.AwsSession;
 import dmlflow.deployer.command.BaseCommand;
 import dmlflow.deployer.command.CommonOptions;
 import dmlflow.deployer.command.DeployCommand;
+import dmlflow.deployer.command.ExecuteCommand;
 import dmlflow.deployer.command.LogsCommand;
 import dmlflow.deployer.command.OutputsCommand;
 import dmlflow.deployer.command.PackageCommand;
@@ -25,11 +26,11 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 @Command(name = "dmlflow", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Deploys, inspects and removes a production MLflow tracking server on your AWS account.",
         subcommands = {DeployCommand.class, RemoveCommand.class, StatusCommand.class, OutputsCommand.class,
-            LogsCommand.class, UsersCommand.class, PlanCommand.class, PackageCommand.class})
+            LogsCommand.class, UsersCommand.class, PlanCommand.class, PackageCommand.class, ExecuteCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "name a command: deploy, remove, status, outputs, logs, users, plan or package");
+        throw new CommandLine.ParameterException(new CommandLine(this), "name a command: deploy, remove, status, outputs, logs, users, plan, package or execute");
     }
 
     public static void main(String[] args) {

@@ -25,6 +25,31 @@ public final class Templates {
         return synthesis().template(Synthesis.MLFLOW_STACK);
     }
 
+    /**
+     * A resource type's CloudFormation registry schema, as cfn-lint ships it (createOnlyProperties,
+     * readOnlyProperties, tagging): what CloudFormation does on an update, read rather than assumed.
+     */
+    public static JsonNode registrySchema(String type) {
+        String program = String.join("\n",
+                "import json, os, sys, cfnlint",
+                "from cfnlint.data.schemas.providers import us_east_1",
+                "root = os.path.join(os.path.dirname(cfnlint.__file__), 'data', 'schemas', 'resources')",
+                "print(open(os.path.join(root, us_east_1.types[sys.argv[1]] + '.json')).read())");
+        try {
+            Process python = new ProcessBuilder("python3", "-c", program, type).redirectErrorStream(true).start();
+            String output = new String(python.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (!python.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || python.exitValue() != 0) {
+                throw new AssertionError("cannot read cfn-lint's schema of " + type + ":\n" + output);
+            }
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(output);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static JsonNode resource(String logicalId) {
         JsonNode resource = mlflow().path("Resources").path(logicalId);
         if (resource.isMissingNode()) {

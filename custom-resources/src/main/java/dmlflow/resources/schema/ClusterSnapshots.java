@@ -56,6 +56,41 @@ final class ClusterSnapshots {
         }
     }
 
+    /**
+     * After a successful upgrade: deletes the cluster's manual snapshots whose names start with
+     * prefix (this stack's pre-upgrade ones), all but the newest {@code keep}; they count against
+     * the account's manual snapshot quota (100 per region by default) and outlive the stack. Best
+     * effort: a snapshot that cannot be deleted, or a list that fails, is said in the answer and
+     * never fails the upgrade. Returns what was deleted.
+     */
+    List<String> prune(String cluster, String prefix, int keep, Progress progress) {
+        List<DBClusterSnapshot> ours;
+        try {
+            ours = new java.util.ArrayList<>(rds.get().describeDBClusterSnapshotsPaginator(r -> r
+                    .dbClusterIdentifier(cluster).snapshotType("manual")).dbClusterSnapshots().stream()
+                    .filter(snapshot -> snapshot.dbClusterSnapshotIdentifier().startsWith(prefix))
+                    .filter(snapshot -> "available".equals(snapshot.status()))
+                    .toList());
+        } catch (software.amazon.awssdk.core.exception.SdkException e) {
+            // The upgrade succeeded: a failure to tidy up must not roll it back.
+            return List.of("none (cannot list the pre-upgrade snapshots: " + e.getMessage() + ")");
+        }
+        ours.sort(java.util.Comparator.comparing(DBClusterSnapshot::snapshotCreateTime,
+                java.util.Comparator.nullsFirst(java.util.Comparator.naturalOrder())).reversed());
+        List<String> deleted = new java.util.ArrayList<>();
+        for (DBClusterSnapshot old : ours.subList(Math.min(keep, ours.size()), ours.size())) {
+            String id = old.dbClusterSnapshotIdentifier();
+            progress.now("older pre-upgrade snapshots to go (" + id + ")");
+            try {
+                rds.get().deleteDBClusterSnapshot(r -> r.dbClusterSnapshotIdentifier(id));
+                deleted.add(id);
+            } catch (software.amazon.awssdk.core.exception.SdkException e) {
+                deleted.add(id + " (not deleted: " + e.getMessage() + ")");
+            }
+        }
+        return deleted;
+    }
+
     static String restoreCommand(String snapshotId) {
         return "aws rds restore-db-cluster-from-snapshot --snapshot-identifier " + snapshotId
                 + " --db-cluster-identifier NEW_CLUSTER_ID --engine aurora-mysql";

@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Supplier;
@@ -128,8 +129,8 @@ public final class SchemaMigrationHandler extends CustomResourceHandler<SchemaMi
             throw new ResourceFailure("the schema check failed (image " + p.image() + "): "
                     + StoppedTask.describe(check, p.containerName(), taskLogs(p)));
         }
-        upgradeWithWritersStopped(p, request, deadline, progress);
-        return Outcome.done();
+        List<String> deleted = upgradeWithWritersStopped(p, request, deadline, progress);
+        return Outcome.done(Map.of("DeletedSnapshots", String.join(", ", deleted)));
     }
 
     @Override
@@ -137,15 +138,17 @@ public final class SchemaMigrationHandler extends CustomResourceHandler<SchemaMi
         return Outcome.done();
     }
 
-    private void upgradeWithWritersStopped(SchemaMigrationProperties p, CustomResourceRequest<SchemaMigrationProperties> request,
-            Deadline deadline, Progress progress) throws InterruptedException {
+    /** Returns the older pre-upgrade snapshots it deleted once the upgrade succeeded. */
+    private List<String> upgradeWithWritersStopped(SchemaMigrationProperties p,
+            CustomResourceRequest<SchemaMigrationProperties> request, Deadline deadline, Progress progress)
+            throws InterruptedException {
         Optional<Service> service = ecs.get().describeServices(r -> r.cluster(p.cluster()).services(p.service()))
                 .services().stream().filter(s -> "ACTIVE".equals(s.status())).findFirst();
         String snapshot = snapshotId(request.stackName(), p.image(), request.requestId());
         if (service.isEmpty()) {
             snapshots.take(p.databaseCluster(), snapshot, deadline, progress);
             migrate(p, startedBy(request.requestId()), deadline, progress, snapshotNote(snapshot));
-            return;
+            return pruneSnapshots(p, request.stackName(), progress);
         }
         String previousTaskDefinition = service.get().taskDefinition();
         int desired = service.get().desiredCount();
@@ -170,6 +173,14 @@ public final class SchemaMigrationHandler extends CustomResourceHandler<SchemaMi
         }
         progress.now("the service " + p.service() + " to get its " + desired + " tasks back");
         ecs.get().updateService(r -> r.cluster(p.cluster()).service(p.service()).desiredCount(desired));
+        return pruneSnapshots(p, request.stackName(), progress);
+    }
+
+    /** This stack's pre-upgrade snapshots beyond the newest KeepSnapshots, deleted; never after a failure. */
+    private List<String> pruneSnapshots(SchemaMigrationProperties p, String stackName, Progress progress) {
+        String any = snapshotId(stackName, "x:x", "x");
+        return snapshots.prune(p.databaseCluster(), any.substring(0, any.indexOf("-before-") + "-before-".length()),
+                p.keepSnapshots(), progress);
     }
 
     private String putBack(SchemaMigrationProperties p, String taskDefinition, int desired) {

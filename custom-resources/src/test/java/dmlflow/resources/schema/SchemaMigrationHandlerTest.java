@@ -209,9 +209,39 @@ class SchemaMigrationHandlerTest {
                 "RDS", "RunTask migrate", "UpdateService desired 2");
         assertThat(ecs.serviceTasksLiveAtRunTask).as("no migration while a task of the service still ran")
                 .containsEntry("check", 2L).containsEntry("migrate", 0L);
-        assertThat(calls.indexOf("RunTask migrate")).isGreaterThan(calls.lastIndexOf("RDS"));
+        int migrate = calls.indexOf("RunTask migrate");
+        assertThat(calls.subList(0, migrate)).as("the snapshot is taken and available before").contains("RDS");
+        assertThat(calls.subList(migrate, calls.indexOf("UpdateService desired 2"))).as("and nothing of RDS meanwhile")
+                .doesNotContain("RDS");
         assertThat(calls.stream().filter(c -> c.startsWith("stopped "))).hasSize(2);
         assertThat(snapshots()).singleElement().asString().startsWith("dmlflow-mlflow-before-v3-18-0-full-");
+    }
+
+    /**
+     * Pre-upgrade snapshots are manual ones: they outlive the stack and count against the account's
+     * quota. After a successful upgrade the newest KeepSnapshots of this stack's stay, older ones
+     * go, and the answer lists them; another stack's and a person's own snapshots are never touched.
+     */
+    @Test
+    void aSuccessfulUpgradeKeepsTheNewestPreUpgradeSnapshotsAndDeletesOlderOnesOfThisStackOnly() throws Exception {
+        for (String name : List.of("dmlflow-mlflow-before-v3-15-0-full-aaaa", "dmlflow-other-before-v3-15-0-full-bbbb",
+                "made-by-hand", "dmlflow-mlflow-before-v3-16-0-full-cccc", "dmlflow-mlflow-before-v3-17-0-full-dddd")) {
+            rds.createDBClusterSnapshot(r -> r.dbClusterIdentifier(databaseCluster).dbClusterSnapshotIdentifier(name));
+            Thread.sleep(1100);
+        }
+        servingTwoTasks();
+        ecs.oneOffTasksExit(Map.of("check", SchemaMigrationHandler.SCHEMA_CHANGE_NEEDED, "migrate", 0));
+        ObjectNode event = imageUpdate("ghcr.io/mlflow/mlflow:v3.18.0-full");
+        Events.properties(event).put("KeepSnapshots", "2");
+        JsonNode answer = invoke(event, Duration.ofSeconds(30));
+
+        assertThat(answer.path("Status").asText()).as(answer.toString()).isEqualTo("SUCCESS");
+        assertThat(snapshots()).hasSize(4).contains("dmlflow-mlflow-before-v3-17-0-full-dddd",
+                "dmlflow-other-before-v3-15-0-full-bbbb", "made-by-hand")
+                .anyMatch(name -> name.startsWith("dmlflow-mlflow-before-v3-18-0-full-"))
+                .doesNotContain("dmlflow-mlflow-before-v3-15-0-full-aaaa", "dmlflow-mlflow-before-v3-16-0-full-cccc");
+        assertThat(answer.path("Data").path("DeletedSnapshots").asText())
+                .isEqualTo("dmlflow-mlflow-before-v3-16-0-full-cccc, dmlflow-mlflow-before-v3-15-0-full-aaaa");
     }
 
     @Test

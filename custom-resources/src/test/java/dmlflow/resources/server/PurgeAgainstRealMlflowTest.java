@@ -95,19 +95,23 @@ class PurgeAgainstRealMlflowTest {
         String recent = ids.path("recent").asText();
         String oldExperimentRun = ids.path("old_experiment_run").asText();
         String oldExperiment = ids.path("old_experiment").asText();
+        String oldModel = ids.path("old_experiment_model").asText();
+        assertThat(client.keys(bucket)).as("the logged model's files are there").anyMatch(key -> key.contains(oldModel));
         backdate(List.of(old, oldExperimentRun), oldExperiment, Duration.ofDays(40));
 
         TrackingContainer.Exit purged = container.gc("30");
 
         assertThat(purged.code()).as(purged.output()).isZero();
-        assertThat(purged.stdout()).contains("dmlflow gc: done: 3 purged");
+        assertThat(purged.stdout()).contains("dmlflow gc: deleted the artifacts of 1 logged models",
+                "dmlflow gc: done: 3 purged");
         assertThat(runsInDatabase()).as("the live run and the one deleted today stay").contains(live, recent)
                 .doesNotContain(old, oldExperimentRun);
         assertThat(experimentExists(oldExperiment)).as("the experiment deleted 40 days ago is gone").isFalse();
         List<String> keys = client.keys(bucket);
         assertThat(keys).as("artifacts of what stays").anyMatch(key -> key.contains(live)).anyMatch(key -> key.contains(recent));
         assertThat(keys).as("no current object of what was purged").noneMatch(key -> key.contains(old))
-                .noneMatch(key -> key.contains(oldExperimentRun));
+                .noneMatch(key -> key.contains(oldExperimentRun))
+                .as("nor of the purged experiment's logged model (gc alone leaves it)").noneMatch(key -> key.contains(oldModel));
         List<String> versions = client.versions(bucket);
         assertThat(versions).as("the purged artifacts' versions wait behind delete markers for the lifecycle rule")
                 .anyMatch(line -> line.startsWith("version ") && line.contains(old))

@@ -33,9 +33,9 @@ import software.amazon.awssdk.services.cloudformation.model.Tag;
 @Command(name = "deploy", mixinStandardHelpOptions = true,
         description = "Create or update the stack: upload the custom-resources jar, plan a change set, show it,"
                 + " execute it and watch it; print the tracking URI and how to log in.",
-        footer = {"", "Other commands: ./deploy.sh status | outputs | logs | users | plan | package",
-            "and ./remove.sh; each takes --help."})
-public final class DeployCommand extends BaseCommand {
+        footer = {"", "Other commands: ./deploy.sh status | outputs | logs | users | plan, ./remove.sh,",
+            "and for CodePipeline ./deploy.sh package | execute; each takes --help."})
+public class DeployCommand extends BaseCommand {
 
     @Mixin
     StackInputs inputs = new StackInputs();
@@ -65,14 +65,14 @@ public final class DeployCommand extends BaseCommand {
         Preflight.check(console);
 
         try (AwsSession aws = session()) {
-            announce(aws, "Deploying");
+            announce(aws, doing());
             StackState state = StackState.describe(aws.cloudFormation(), options.stackName);
             refuseWhenBusy(state);
             if (state.deadOnArrival()) {
                 state = deleteFailedStack(aws, state);
             }
             boolean creating = state.neverDeployed();
-            if (creating && !options.yes && !console.terminal()) {
+            if (creating && executes() && !options.yes && !console.terminal()) {
                 // Known before any write: a first create always asks, and off a terminal nobody can answer.
                 throw DeployerException.failed("stack " + options.stackName + " does not exist yet, and creating it"
                         + " needs a yes that nobody can type off a terminal: pass --yes (./deploy.sh plan shows what"
@@ -84,7 +84,9 @@ public final class DeployCommand extends BaseCommand {
             Map<String, String> intended = template.effective(input.parameters(), previous);
             validator.checkRules(intended);
             if (DomainZone.needsCheck(intended, input.parameters(), creating)) {
-                DomainZone.check(aws.route53(), intended.get(DomainZone.ZONE), intended.getOrDefault(DomainZone.DOMAIN, ""));
+                String zone = intended.get(DomainZone.ZONE);
+                String domain = intended.getOrDefault(DomainZone.DOMAIN, "");
+                DomainZone.check(aws.route53(), zone, domain, DomainZone.madeBy(previous, zone, domain));
             }
 
             AssetStore assets = AssetStore.ensure(aws, inputs.bootstrapPath, watcher(aws), console);
@@ -104,16 +106,15 @@ public final class DeployCommand extends BaseCommand {
             pinNatImage(aws, template, given, previous, creating);
             Map<String, String> values = template.effective(given, previous);
             validator.checkEffective(values);
+            ParameterValidator.warnings(values).forEach(console::info);
             String templateUrl = assets.url(assets.upload(template.path(), "templates", "yaml", console));
 
             ChangeSetPlanner planner = new ChangeSetPlanner(aws.cloudFormation(), options.poll(), clock);
             ChangeSetPlanner.Plan plan = planner.create(options.stackName,
                     creating ? ChangeSetType.CREATE : ChangeSetType.UPDATE, templateUrl,
-                    template.changeSetParameters(given, previous), tags(StackInputs.tags(input.tags())));
+                    template.changeSetParameters(given, previous), tags(StackInputs.tags(input.tags())), roleArn());
             if (plan.empty()) {
-                console.info("No changes: stack " + options.stackName + " is up to date.");
-                Outputs.printUsage(console, StackState.describe(aws.cloudFormation(), options.stackName), aws.region().id());
-                return 0;
+                return noChanges(aws);
             }
             console.info((creating ? "The new stack will hold " : "Changes to stack " + options.stackName + ":")
                     + (creating ? plan.changes().size() + " resources." : ""));
@@ -124,43 +125,77 @@ public final class DeployCommand extends BaseCommand {
                     .forEach(console::info);
             outageNotes(plan).forEach(console::info);
             String snapshot = values.getOrDefault(RetainedData.SNAPSHOT_PARAMETER, "");
-            boolean goAhead;
-            try {
-                goAhead = confirm(plan, dataParameterChanges(given, previous, creating), snapshot);
-            } catch (RuntimeException refused) {
-                abandon(aws, planner, plan, creating);
-                throw refused;
-            }
-            if (!goAhead) {
-                abandon(aws, planner, plan, creating);
-                console.info(creating ? "Nothing was created; the change set and the empty stack it made were deleted."
-                        : "Nothing changed; the change set was deleted.");
-                return 1;
-            }
-
-            StackWatcher watcher = watcher(aws);
-            String before = watcher.newestEvent(options.stackName);
-            planner.execute(plan);
-            int total = creating ? template.resourceCount(values) : plan.changes().size();
-            StackWatcher.Result result = watcher.watch(options.stackName, before, total);
-            if (!result.succeeded()) {
-                throw DeployerException.failed("deployment failed: " + result.rootCause() + "\nThe stack is now "
-                        + result.finalStatus() + ". " + nextStep(result.finalStatus()));
-            }
-            console.info("Stack " + options.stackName + " is " + result.finalStatus() + ".");
-            if (restoring != null) {
-                handOver(aws, assets, restoring);
-            }
-            Outputs.printUsage(console, StackState.describe(aws.cloudFormation(), options.stackName), aws.region().id());
-            return 0;
+            return planned(aws, new Planned(planner, plan, creating, template, values,
+                    dataParameterChanges(given, previous, creating), snapshot, restoring, assets));
         }
+    }
+
+    /** A change set CloudFormation has worked out, and what the command knew making it. */
+    record Planned(ChangeSetPlanner planner, ChangeSetPlanner.Plan plan, boolean creating, StackTemplate template,
+            Map<String, String> values, List<String> parameterChanges, String snapshot, RetainedData.Kept restoring,
+            AssetStore assets) {
+    }
+
+    /** The first line's verb. */
+    String doing() {
+        return "Deploying";
+    }
+
+    /** Whether this command executes the change set it makes (package leaves it to the pipeline). */
+    boolean executes() {
+        return true;
+    }
+
+    /** The role CloudFormation acts with on the stack; null: the caller's own rights. */
+    String roleArn() {
+        return null;
+    }
+
+    Integer noChanges(AwsSession aws) {
+        console.info("No changes: stack " + options.stackName + " is up to date.");
+        Outputs.printUsage(console, StackState.describe(aws.cloudFormation(), options.stackName), aws.region().id());
+        return 0;
+    }
+
+    /** Asks, then executes the change set and follows it to the end. */
+    Integer planned(AwsSession aws, Planned planned) {
+        ChangeSetPlanner.Plan plan = planned.plan();
+        boolean goAhead;
+        try {
+            goAhead = confirm(plan, planned.parameterChanges(), planned.snapshot());
+        } catch (RuntimeException refused) {
+            abandon(aws, planned.planner(), plan, planned.creating());
+            throw refused;
+        }
+        if (!goAhead) {
+            abandon(aws, planned.planner(), plan, planned.creating());
+            console.info(planned.creating() ? "Nothing was created; the change set and the empty stack it made were"
+                    + " deleted." : "Nothing changed; the change set was deleted.");
+            return 1;
+        }
+
+        StackWatcher watcher = watcher(aws);
+        String before = watcher.newestEvent(options.stackName);
+        planned.planner().execute(plan);
+        int total = planned.creating() ? planned.template().resourceCount(planned.values()) : plan.changes().size();
+        StackWatcher.Result result = watcher.watch(options.stackName, before, total);
+        if (!result.succeeded()) {
+            throw DeployerException.failed("deployment failed: " + result.rootCause() + "\nThe stack is now "
+                    + result.finalStatus() + ". " + nextStep(result.finalStatus()));
+        }
+        console.info("Stack " + options.stackName + " is " + result.finalStatus() + ".");
+        if (planned.restoring() != null) {
+            handOver(aws, planned.assets(), planned.restoring());
+        }
+        Outputs.printUsage(console, StackState.describe(aws.cloudFormation(), options.stackName), aws.region().id());
+        return 0;
     }
 
     /**
      * Leaves nothing behind of a change set that will not run: on a first create, CloudFormation
      * made an empty stack in REVIEW_IN_PROGRESS to hold it, which goes too.
      */
-    private void abandon(AwsSession aws, ChangeSetPlanner planner, ChangeSetPlanner.Plan plan, boolean creating) {
+    void abandon(AwsSession aws, ChangeSetPlanner planner, ChangeSetPlanner.Plan plan, boolean creating) {
         planner.discard(plan);
         if (creating) {
             aws.cloudFormation().deleteStack(r -> r.stackName(options.stackName));
@@ -187,7 +222,7 @@ public final class DeployCommand extends BaseCommand {
         });
     }
 
-    private StackState deleteFailedStack(AwsSession aws, StackState state) {
+    StackState deleteFailedStack(AwsSession aws, StackState state) {
         String question = "Stack " + state.name() + " is " + state.status() + " (its first creation failed) and can"
                 + " only be deleted. Delete it and create it again? Type yes:";
         if (!options.yes && !console.confirm(question, "yes", "pass --yes to delete and recreate it")) {
@@ -303,6 +338,17 @@ public final class DeployCommand extends BaseCommand {
     }
 
     private boolean confirm(ChangeSetPlanner.Plan plan, List<String> parameterChanges, String restoredFrom) {
+        if (warnAboutData(plan, parameterChanges, restoredFrom)) {
+            if (!confirmDataChanges && !console.confirm("Type 'replace data' to go ahead:", "replace data",
+                    "pass --confirm-data-changes to go ahead")) {
+                return false;
+            }
+        }
+        return options.yes || console.confirm("Execute this change set? Type yes:", "yes", "pass --yes to execute it");
+    }
+
+    /** Says what of the data this change would replace or leave; true when there is any. */
+    boolean warnAboutData(ChangeSetPlanner.Plan plan, List<String> parameterChanges, String restoredFrom) {
         List<ResourceChange> risks = plan.dataRisks();
         if (!risks.isEmpty() || !parameterChanges.isEmpty()) {
             console.info("");
@@ -320,19 +366,17 @@ public final class DeployCommand extends BaseCommand {
                         + " the new snapshot, or another bucket or secret; the old one is kept but no longer in"
                         + " remove.sh's record (set these only when creating a stack).");
             }
-            if (!confirmDataChanges && !console.confirm("Type 'replace data' to go ahead:", "replace data",
-                    "pass --confirm-data-changes to go ahead")) {
-                return false;
-            }
+            return true;
         }
-        return options.yes || console.confirm("Execute this change set? Type yes:", "yes", "pass --yes to execute it");
+        return false;
     }
 
     /**
      * Changes to the NAT instance that cut the private subnets off for a while without touching
-     * data: a new instance (another NatInstanceImageId, or another create-only property), or a stop
-     * and start (a new UserData or instance type: "Update requires: Some interruptions" in the
-     * AWS::EC2::Instance reference).
+     * data: a new instance (another NatInstanceImageId, a new script in its launch template, or
+     * another create-only property), or a stop and start (a new instance type: "Update requires:
+     * Some interruptions" in the AWS::EC2::Instance reference; so would a UserData on the instance
+     * itself, which the template no longer has).
      */
     static List<String> outageNotes(ChangeSetPlanner.Plan plan) {
         List<String> notes = new ArrayList<>();
@@ -344,10 +388,15 @@ public final class DeployCommand extends BaseCommand {
             boolean replaced = "True".equals(replacement) || "Conditional".equals(replacement);
             boolean restarted = change.details().stream().anyMatch(detail -> detail.target() != null
                     && INTERRUPTING_NAT_PROPERTIES.contains(detail.target().name()));
-            if (replaced || restarted) {
-                notes.add("NOTE: the NAT instance is " + (replaced ? "replaced" : "stopped and started") + ": the tasks"
-                        + " and the database-setup and health-gate functions have no way out for a few minutes; the"
-                        + " server keeps serving.");
+            if (replaced) {
+                notes.add("NOTE: the NAT instance is replaced (a new script, image or launch template): a new one"
+                        + " starts, runs its script and signals that it forwards, then the address and the routes"
+                        + " move to it and the old one stops. Connections through it break once; the server keeps"
+                        + " serving.");
+            } else if (restarted) {
+                notes.add("NOTE: the NAT instance is stopped and started (a new instance type): the tasks and the"
+                        + " database-setup and health-gate functions have no way out for a few minutes; the server"
+                        + " keeps serving.");
             }
         }
         return notes;

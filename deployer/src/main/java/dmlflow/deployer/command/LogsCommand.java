@@ -7,8 +7,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -24,6 +22,8 @@ import software.amazon.awssdk.services.cloudwatchlogs.model.ResourceNotFoundExce
                 + " schema migration's and the daily purge's) from --since on, and follow it until Ctrl-C.")
 public final class LogsCommand extends BaseCommand {
     private static final Pattern AGE = Pattern.compile("(\\d{1,6})([smhdw])");
+    /** How late a line may reach CloudWatch after a later one and still be printed. */
+    private static final Duration LATE = Duration.ofSeconds(60);
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
     @Option(names = "--since", defaultValue = "10m", paramLabel = "AGE",
@@ -74,29 +74,22 @@ public final class LogsCommand extends BaseCommand {
     }
 
     /**
-     * Pages through the events from {@code start} on; following, asks again from the newest time
-     * seen, leaving out the events already printed at that time (FilterLogEvents includes it).
+     * Pages through the events from {@code start} on; following, asks again every poll from a
+     * minute before the newest time seen, printing only events not printed yet: the tasks' log
+     * drivers send in batches, so a line can arrive after a later line of another task.
      */
     private void print(CloudWatchLogsClient logs, String group, long start) {
         long from = start;
-        Set<String> printedAtNewest = new HashSet<>();
+        long newest = start;
+        java.util.Map<String, Long> printed = new java.util.HashMap<>();
         while (true) {
             String token = null;
-            long newest = from;
-            Set<String> atNewest = new HashSet<>(printedAtNewest);
             do {
                 FilterLogEventsResponse page = page(logs, group, from, token);
                 for (FilteredLogEvent event : page.events()) {
-                    if (event.timestamp() == from && printedAtNewest.contains(event.eventId())) {
-                        continue;
-                    }
-                    console.info(line(event));
-                    if (event.timestamp() > newest) {
-                        newest = event.timestamp();
-                        atNewest.clear();
-                    }
-                    if (event.timestamp() == newest) {
-                        atNewest.add(event.eventId());
+                    if (printed.putIfAbsent(event.eventId(), event.timestamp()) == null) {
+                        console.info(line(event));
+                        newest = Math.max(newest, event.timestamp());
                     }
                 }
                 token = page.nextToken();
@@ -104,8 +97,9 @@ public final class LogsCommand extends BaseCommand {
             if (!follow) {
                 return;
             }
-            from = newest;
-            printedAtNewest = atNewest;
+            from = Math.max(start, newest - LATE.toMillis());
+            long forgetBefore = from;
+            printed.values().removeIf(time -> time < forgetBefore);
             try {
                 Thread.sleep(options.poll().toMillis());
             } catch (InterruptedException e) {

@@ -41,6 +41,7 @@ public final class PlanCommand extends BaseCommand {
         validator.checkEffective(effective);
 
         console.info("Template " + template.path() + ": valid with these parameters.");
+        ParameterValidator.warnings(effective).forEach(console::info);
         console.info("");
         console.info("Parameters (stack " + options.stackName + "):");
         template.parameters().forEach((name, spec) -> {

@@ -85,9 +85,10 @@ public final class CostEstimate {
         List<Line> lines = new ArrayList<>();
         boolean natInstance = "instance".equals(parameters.getOrDefault("NatMode", "gateway"));
         if (natInstance) {
-            double instance = HOURS * prices.get("natInstanceHour") + NAT_INSTANCE_VOLUME_GB * prices.get("ebsGp3GbMonth")
-                    + NAT_INSTANCE_ALARMS * prices.get("cloudwatchAlarmMonth");
-            lines.add(new Line("NAT instance", "t4g.nano, 730 h, 8 GB gp3, " + NAT_INSTANCE_ALARMS + " recovery alarms",
+            String type = parameters.getOrDefault("NatInstanceType", "t4g.micro");
+            double instance = HOURS * prices.get("natInstanceHour." + type)
+                    + NAT_INSTANCE_VOLUME_GB * prices.get("ebsGp3GbMonth") + NAT_INSTANCE_ALARMS * prices.get("cloudwatchAlarmMonth");
+            lines.add(new Line("NAT instance", type + ", 730 h, 8 GB gp3, " + NAT_INSTANCE_ALARMS + " recovery alarms",
                     instance, instance));
         } else {
             double gateway = HOURS * prices.get("natGatewayHour");

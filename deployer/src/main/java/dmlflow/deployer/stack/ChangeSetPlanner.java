@@ -45,10 +45,12 @@ public final class ChangeSetPlanner {
         this.clock = clock;
     }
 
-    public Plan create(String stack, ChangeSetType type, String templateUrl, List<Parameter> parameters, List<Tag> tags) {
+    /** A change set from the template at templateUrl; with a roleArn, CloudFormation acts with that role. */
+    public Plan create(String stack, ChangeSetType type, String templateUrl, List<Parameter> parameters, List<Tag> tags,
+            String roleArn) {
         String name = "dmlflow-" + NAME.format(clock.instant());
         String id = cloudFormation.createChangeSet(r -> r.stackName(stack).changeSetName(name).changeSetType(type)
-                .templateURL(templateUrl).parameters(parameters).tags(tags)
+                .templateURL(templateUrl).parameters(parameters).tags(tags).roleARN(roleArn)
                 .capabilities(Capability.CAPABILITY_IAM)
                 .description("dmlflow deploy")).id();
         DescribeChangeSetResponse described = await(id);
@@ -131,8 +133,13 @@ public final class ChangeSetPlanner {
         return lines;
     }
 
-    /** A change of a resource's tags alone, as a new dmlflow:version makes on every taggable resource. */
+    /**
+     * A change of a resource's tags alone, as a new dmlflow:version makes on every taggable
+     * resource, that replaces nothing: a tag change can force a replacement on some types
+     * (cloudformation-coverage-roadmap issue 538), and that one is listed.
+     */
     static boolean onlyTags(ResourceChange change) {
-        return "Modify".equals(change.actionAsString()) && change.scopeAsStrings().equals(List.of("Tags"));
+        return "Modify".equals(change.actionAsString()) && change.scopeAsStrings().equals(List.of("Tags"))
+                && "False".equals(change.replacementAsString());
     }
 }

@@ -25,13 +25,57 @@ public final class ParameterValidator {
         List<String> problems = new ArrayList<>();
         for (String name : given.keySet()) {
             if (!template.parameters().containsKey(name)) {
-                problems.add("unknown parameter " + name + " (the template's parameters: "
-                        + String.join(", ", template.parameters().keySet()) + ")");
+                String closest = closest(name, template.parameters().keySet());
+                problems.add("unknown parameter " + name + (closest != null ? ": did you mean " + closest + "?"
+                        : " (the template's parameters: " + String.join(", ", template.parameters().keySet()) + ")")
+                        + " ./deploy.sh plan lists them with their values.");
             } else if (reserved.contains(name)) {
                 problems.add(name + " is set by the deployer; leave it out");
             }
         }
         fail(problems);
+    }
+
+    /**
+     * What the descriptions say that a Number's MinValue and MaxValue cannot: Aurora Serverless v2
+     * capacity comes in steps of 0.5 ACU ("in steps of 0.5"), which CloudFormation only finds when
+     * RDS refuses the cluster, minutes into a deploy.
+     */
+    static final Map<String, Double> STEPS = Map.of("DatabaseMinCapacity", 0.5, "DatabaseMaxCapacity", 0.5);
+
+    /** The name a typo most likely meant: the fewest edits, case aside, within a third of its length. */
+    static String closest(String name, java.util.Collection<String> names) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String candidate : names) {
+            int distance = distance(name.toLowerCase(java.util.Locale.ROOT), candidate.toLowerCase(java.util.Locale.ROOT));
+            if (distance < bestDistance) {
+                best = candidate;
+                bestDistance = distance;
+            }
+        }
+        return best != null && bestDistance <= Math.max(1, name.length() / 3) ? best : null;
+    }
+
+    /** Edits (insert, delete, replace, swap of neighbours) from one word to the other. */
+    private static int distance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
     }
 
     /** Each given value against its own parameter's constraints. */
@@ -40,11 +84,46 @@ public final class ParameterValidator {
         given.forEach((name, value) -> {
             ParameterSpec spec = template.parameters().get(name);
             String violation = spec == null ? null : spec.violation(value);
+            if (violation == null && spec != null && STEPS.containsKey(name)) {
+                violation = stepViolation(name, value, STEPS.get(name));
+            }
             if (violation != null) {
                 problems.add(violation);
             }
         });
         fail(problems);
+    }
+
+    private static String stepViolation(String name, String value, double step) {
+        try {
+            double number = Double.parseDouble(value);
+            if (Math.abs(number / step - Math.rint(number / step)) > 1e-9) {
+                return name + " " + value + " is not a multiple of " + step + ": Aurora Serverless v2 capacity comes in"
+                        + " steps of " + step + " ACU (for example " + Math.floor(number / step) * step + " or "
+                        + Math.ceil(number / step) * step + ")";
+            }
+        } catch (NumberFormatException notANumber) {
+            // Reported by the parameter's own constraint.
+        }
+        return null;
+    }
+
+    /**
+     * Legal choices a person should make knowingly, said in plan and before the change set:
+     * nothing here stops a deploy.
+     */
+    public static List<String> warnings(Map<String, String> values) {
+        List<String> warnings = new ArrayList<>();
+        if ("none".equals(values.get("AuthMode")) && "0.0.0.0/0".equals(values.get("AllowedCidr"))) {
+            warnings.add("WARNING: AuthMode=none with AllowedCidr=0.0.0.0/0: anyone on the internet can read, change and"
+                    + " delete every experiment, run and model. Give AllowedCidr your network's range, or AuthMode=basic.");
+        }
+        String purge = values.getOrDefault("PurgeDeletedAfterDays", "");
+        if (purge.matches("[1-6]")) {
+            warnings.add("WARNING: PurgeDeletedAfterDays=" + purge + ": a run deleted by mistake can be restored for only "
+                    + purge + " day" + (purge.equals("1") ? "" : "s") + " before it is purged with its artifacts.");
+        }
+        return warnings;
     }
 
     /**

@@ -73,8 +73,8 @@ class CommandLineParsingTest {
         String shown = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertThat(code).isEqualTo(2);
         assertThat(shown).contains("Did you mean", "status");
-        assertThat(shown).contains("Other commands: ./deploy.sh status | outputs | logs | users | plan | package\n"
-                + "and ./remove.sh");
+        assertThat(shown).contains("Other commands: ./deploy.sh status | outputs | logs | users | plan, ./remove.sh,\n"
+                + "and for CodePipeline ./deploy.sh package | execute");
         assertThat(shown.lines().filter(line -> line.startsWith("dmlflow ")).count())
                 .as("./deploy.sh -V and ./remove.sh --version print the version").isEqualTo(2);
     }

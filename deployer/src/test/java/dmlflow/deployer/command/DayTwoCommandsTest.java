@@ -166,11 +166,15 @@ class DayTwoCommandsTest {
         awaitText(followed, "gc: done");
         put(logs, group, "mlflow/mlflow/77aa00bb11cc", System.currentTimeMillis(), "a new line");
         awaitText(followed, "a new line");
+        // A line of another task that reaches CloudWatch after a later one (its driver sends in batches).
+        put(logs, group, "mlflow/mlflow/3f9a1c2e5d6b", System.currentTimeMillis() - 20_000, "a late line");
+        awaitText(followed, "a late line");
         Thread.sleep(1000);
         follower.interrupt();
         follower.join(10_000);
         assertThat(followed.out()).contains("Ctrl-C stops following");
         assertThat(followed.out().split("a new line", -1)).as("printed once").hasSize(2);
+        assertThat(followed.out().split("a late line", -1)).as("printed once").hasSize(2);
         assertThat(followed.out().split("gc: done", -1)).as("printed once").hasSize(2);
     }
 

@@ -92,14 +92,15 @@ class PlanTest {
         ChangeSetPlanner.Plan plan = new ChangeSetPlanner.Plan("id", ChangeSetType.UPDATE, List.of(
                 change("NetworkNatInstanceInstance", "AWS::EC2::Instance", "Modify", "True"),
                 change("TrackingTask", "AWS::ECS::TaskDefinition", "Modify", "True")), false);
-        assertThat(DeployCommand.outageNotes(plan)).singleElement().asString().contains("NAT instance is replaced");
+        assertThat(DeployCommand.outageNotes(plan)).singleElement().asString().contains("NAT instance is replaced",
+                "signals that it forwards, then the address and the routes move to it");
         ChangeSetPlanner.Plan quiet = new ChangeSetPlanner.Plan("id", ChangeSetType.UPDATE, List.of(
                 change("NetworkNatInstanceInstance", "AWS::EC2::Instance", "Modify", "False")), false);
         assertThat(DeployCommand.outageNotes(quiet)).as("a tag, say").isEmpty();
         ChangeSetPlanner.Plan restarted = new ChangeSetPlanner.Plan("id", ChangeSetType.UPDATE, List.of(
                 change("NetworkNatInstanceInstance", "AWS::EC2::Instance", "Modify", "False").toBuilder()
                         .details(ResourceChangeDetail.builder().target(ResourceTargetDefinition.builder()
-                                .attribute("Properties").name("UserData").requiresRecreation("Never").build()).build())
+                                .attribute("Properties").name("InstanceType").requiresRecreation("Never").build()).build())
                         .build()), false);
         assertThat(DeployCommand.outageNotes(restarted)).singleElement().asString().contains("NAT instance is stopped and started");
     }

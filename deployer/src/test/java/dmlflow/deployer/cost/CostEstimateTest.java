@@ -54,11 +54,11 @@ class CostEstimateTest {
                 .containsEntry("Aurora capacity", Math.round(0.5 * 730 * 0.12 * 100) / 100.0);
         Map<String, String> natInstance = new LinkedHashMap<>(lean);
         natInstance.put("NatMode", "instance");
-        // 730 h × 0.0042 + 8 GB × 0.08 + 2 alarms × 0.10.
-        assertThat(idle(CostEstimate.lines(natInstance, usEast1()))).containsEntry("NAT instance", 3.91)
+        // 730 h × 0.0084 (t4g.micro) + 8 GB × 0.08 + 2 alarms × 0.10.
+        assertThat(idle(CostEstimate.lines(natInstance, usEast1()))).containsEntry("NAT instance", 6.97)
                 .doesNotContainKey("NAT gateway");
         assertThat(CostEstimate.idleTotal(CostEstimate.lines(lean, usEast1()))).as("the lean profile idles for $45 at most")
-                .isCloseTo(38.80, org.assertj.core.data.Offset.offset(0.01)).isLessThanOrEqualTo(45);
+                .isCloseTo(41.86, org.assertj.core.data.Offset.offset(0.01)).isLessThanOrEqualTo(45);
     }
 
     @Test

@@ -213,4 +213,30 @@ class ParameterValidationTest {
         assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkValues(Map.of("AlarmEmail", "ops at example"))))
                 .hasMessageContaining("AlarmEmail").hasMessageContaining("email address");
     }
+
+    /** What the descriptions say beyond MinValue and MaxValue, refused before AWS; risky choices said. */
+    @Test
+    void capacityOffItsHalfStepsIsRefusedAndAnOpenServerWithoutSignInIsSaid() {
+        ParameterValidator validator = new ParameterValidator(MLFLOW);
+        assertThat(refusal(() -> validator.checkValues(Map.of("DatabaseMaxCapacity", "1.3"))).getMessage())
+                .contains("DatabaseMaxCapacity 1.3 is not a multiple of 0.5", "for example 1.0 or 1.5");
+        assertThatCode(() -> validator.checkValues(Map.of("DatabaseMinCapacity", "2.5", "DatabaseMaxCapacity", "4")))
+                .doesNotThrowAnyException();
+        assertThat(ParameterValidator.warnings(Map.of("AuthMode", "none", "AllowedCidr", "0.0.0.0/0")))
+                .singleElement().asString().contains("anyone on the internet");
+        assertThat(ParameterValidator.warnings(Map.of("AuthMode", "none", "AllowedCidr", "203.0.113.0/24"))).isEmpty();
+        assertThat(ParameterValidator.warnings(Map.of("PurgeDeletedAfterDays", "1"))).singleElement().asString()
+                .contains("only 1 day before");
+        assertThat(ParameterValidator.warnings(MLFLOW.effective(Map.of(), Map.of()))).as("the defaults").isEmpty();
+    }
+
+    @Test
+    void aMisspeltParameterGetsTheNameItMostLikelyMeant() {
+        ParameterValidator validator = new ParameterValidator(MLFLOW);
+        assertThat(refusal(() -> validator.checkNames(Map.of("Wrokers", "2"), Set.of())).getMessage())
+                .contains("unknown parameter Wrokers: did you mean Workers?", "./deploy.sh plan lists them");
+        assertThat(refusal(() -> validator.checkNames(Map.of("taskcpu", "1024"), Set.of())).getMessage())
+                .contains("did you mean TaskCpu?");
+        assertThat(ParameterValidator.closest("Bogus", MLFLOW.parameters().keySet())).as("nothing near").isNull();
+    }
 }

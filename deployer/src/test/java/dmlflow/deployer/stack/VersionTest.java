@@ -28,15 +28,17 @@ class VersionTest {
     @Test
     void aPlanFoldsChangesOfTagsAloneIntoOneLine() {
         ResourceChange retagged = ResourceChange.builder().action("Modify").logicalResourceId("TrackingTask")
-                .resourceType("AWS::ECS::TaskDefinition").scopeWithStrings("Tags").build();
+                .resourceType("AWS::ECS::TaskDefinition").scopeWithStrings("Tags").replacement("False").build();
         ResourceChange alsoRetagged = retagged.toBuilder().logicalResourceId("Database").build();
         ResourceChange changed = ResourceChange.builder().action("Modify").logicalResourceId("TrackingServiceService")
                 .resourceType("AWS::ECS::Service").scopeWithStrings("Properties", "Tags").replacement("False").build();
+        ResourceChange replacedForATag = retagged.toBuilder().logicalResourceId("WebAcl").replacement("True").build();
         List<String> lines = ChangeSetPlanner.describe(new ChangeSetPlanner.Plan("id", ChangeSetType.UPDATE,
-                List.of(retagged, changed, alsoRetagged), false));
+                List.of(retagged, changed, alsoRetagged, replacedForATag), false));
 
-        assertThat(lines).hasSize(2);
+        assertThat(lines).hasSize(3);
         assertThat(lines.get(0)).contains("TrackingServiceService");
-        assertThat(lines.get(1)).contains("2 resources: only tags change", Version.TAG);
+        assertThat(lines.get(1)).as("a tag change that replaces is listed").contains("WebAcl", "(REPLACED)");
+        assertThat(lines.get(2)).contains("2 resources: only tags change", Version.TAG);
     }
 }

@@ -35,15 +35,25 @@ import software.amazon.awscdk.services.s3.LifecycleRule;
 
 /**
  * A CodePipeline (V2) that deploys dmlflow from a Git repository: source through a CodeStar
- * connection, a CodeBuild stage running the repository's buildspec.yml (tests, jar, template
- * configuration), then CloudFormation: create a change set, optionally wait for a person's
- * approval, execute it.
+ * connection; a CodeBuild action running the repository's buildspec.yml, which builds the jars and
+ * runs 'dmlflow package' (the change set ./deploy.sh would make, through an S3 template URL, kept
+ * for later); optionally a person's approval; a CodeBuild action running 'dmlflow execute' on it.
+ *
+ * <p>Not CodePipeline's CloudFormation action: it sends TemplatePath's file as a template body,
+ * 51,200 bytes at most (awsdocs/aws-codepipeline-user-guide PRs 21 and 40), and fills parameters
+ * its configuration leaves out with the template's defaults, which replaces a restored stack's
+ * data (PackageCommand says more).
  */
 public final class PipelineStack extends ReadableIdsStack {
     public static final String DESCRIPTION = "dmlflow pipeline: deploys the MLflow stack from a Git repository through"
             + " CodeBuild and a CloudFormation change set";
-    static final String TEMPLATE_CONFIGURATION = "build/template-config.json";
-    static final String CHANGE_SET = "dmlflow-pipeline";
+    /** Where 'dmlflow package' records the change set for 'dmlflow execute' (ExecuteCommand.RECORD). */
+    static final String CHANGE_SET_RECORD = "build/change-set.json";
+    /** The buildspec's switch between the two CodeBuild actions. */
+    static final String STEP_VARIABLE = "DMLFLOW_PIPELINE_STEP";
+    /** Where the MLflow stack's roles go: its tasks, its functions, its purge schedule. */
+    static final List<String> PASSED_TO = List.of("ecs-tasks.amazonaws.com", "lambda.amazonaws.com",
+            "scheduler.amazonaws.com");
 
     public PipelineStack(Construct scope, String id, StackProps props) {
         super(scope, id, props);
@@ -56,8 +66,10 @@ public final class PipelineStack extends ReadableIdsStack {
                 "^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", "must be owner/name");
         CfnParameter branch = parameter("BranchName", "main", "Branch whose pushes deploy.",
                 "^[A-Za-z0-9._/-]{1,255}$", "must be a branch name");
+        // Short: the stack's generated role names start with it, and the deploy role may pass only those.
         CfnParameter stackName = parameter("MlflowStackName", "mlflow", "Name of the MLflow stack the pipeline deploys.",
-                "^[A-Za-z][A-Za-z0-9-]{0,127}$", "must be a stack name: a letter, then letters, digits and hyphens");
+                "^[A-Za-z][A-Za-z0-9-]{0,31}$", "must be a stack name of at most 32 characters: a letter, then letters,"
+                        + " digits and hyphens");
         CfnParameter parametersFile = parameter("ParametersFile", "pipeline/mlflow-parameters.json",
                 "Repository path of the MLflow stack's parameters, in template-configuration format"
                         + " ({\"Parameters\": {…}, \"Tags\": {…}}).",
@@ -88,7 +100,8 @@ public final class PipelineStack extends ReadableIdsStack {
                 .resource("stack").resourceName(stackName.getValueAsString() + "/*").build());
         String assetObjects = "arn:" + Aws.PARTITION + ":s3:::dmlflow-bootstrap-assets*";
 
-        Role buildRole = role("BuildRole", "codebuild.amazonaws.com", "dmlflow pipeline: the build (tests, jar upload)");
+        Role buildRole = role("BuildRole", "codebuild.amazonaws.com",
+                "dmlflow pipeline: the build (jars, uploads, the change set) and the execute step");
         allow(buildRole, List.of("logs:CreateLogStream", "logs:PutLogEvents"), List.of(buildLogs.getLogGroupArn()));
         // CodeBuild reads the source artifact by version and checks the bucket's ACL and region
         // (AWS CodeBuild User Guide, "Allow CodeBuild to interact with ... S3").
@@ -105,31 +118,6 @@ public final class PipelineStack extends ReadableIdsStack {
                 "Resource::arn:<AWS::Partition>:s3:::dmlflow-bootstrap-assets*/*",
                 "Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/dmlflow-bootstrap/*",
                 "Resource::*"));
-
-        CfnProject build = CfnProject.Builder.create(this, "Build")
-                .description("dmlflow: tests, custom-resources jar, template configuration")
-                .serviceRole(buildRole.getRoleArn())
-                .source(CfnProject.SourceProperty.builder().type("CODEPIPELINE").buildSpec("buildspec.yml").build())
-                .artifacts(CfnProject.ArtifactsProperty.builder().type("CODEPIPELINE").build())
-                .environment(CfnProject.EnvironmentProperty.builder()
-                        .type("LINUX_CONTAINER").computeType("BUILD_GENERAL1_MEDIUM")
-                        .image("aws/codebuild/standard:7.0")
-                        .environmentVariables(List.of(
-                                CfnProject.EnvironmentVariableProperty.builder().name("DMLFLOW_PARAMETERS_FILE")
-                                        .value(parametersFile.getValueAsString()).build(),
-                                CfnProject.EnvironmentVariableProperty.builder().name("DMLFLOW_STACK_NAME")
-                                        .value(stackName.getValueAsString()).build()))
-                        .build())
-                .logsConfig(CfnProject.LogsConfigProperty.builder().cloudWatchLogs(CfnProject.CloudWatchLogsConfigProperty
-                        .builder().status("ENABLED").groupName(buildLogs.getLogGroupName()).build()).build())
-                .timeoutInMinutes(60)
-                .build();
-        // The role's permissions are a separate policy: the project must not run before it exists.
-        build.getNode().addDependency(buildRole.getNode().findChild("DefaultPolicy"));
-        Nag.suppress(build, "AwsSolutions-CB4",
-                "Build artifacts are encrypted with the S3-managed key of a private, TLS-only bucket; a customer"
-                        + " managed KMS key would add cost and key policy without protecting anything more here.");
-
         // CloudFormation keeps using this role for every later operation on the stack, rollbacks and
         // deletion included: it must be able to delete every resource type the stack holds.
         Role deployRole = role("DeployRole", "cloudformation.amazonaws.com",
@@ -138,22 +126,49 @@ public final class PipelineStack extends ReadableIdsStack {
                 "lambda:*", "application-autoscaling:*", "cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms",
                 "cloudwatch:DescribeAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource",
                 "cloudwatch:ListTagsForResource", "s3:CreateBucket", "s3:DeleteBucket", "s3:DeleteBucketPolicy", "s3:Put*",
-                "s3:Get*", "s3:ListBucket", "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:PassRole",
-                "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:ListRolePolicies",
+                "s3:Get*", "s3:ListBucket", "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole",
+                "iam:UpdateRoleDescription", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:GetRolePolicy", "iam:ListRolePolicies",
                 "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:DetachRolePolicy", "iam:TagRole", "iam:UntagRole",
                 "iam:UpdateAssumeRolePolicy", "iam:CreateServiceLinkedRole",
                 // HostedZoneId: the certificate, its validation records and the alias record.
                 "acm:RequestCertificate", "acm:DescribeCertificate", "acm:DeleteCertificate", "acm:AddTagsToCertificate",
-                "acm:ListTagsForCertificate", "route53:ChangeResourceRecordSets", "route53:GetChange",
+                "acm:ListTagsForCertificate", "acm:RemoveTagsFromCertificate", "acm:UpdateCertificateOptions",
+                "route53:ChangeResourceRecordSets", "route53:GetChange",
                 "route53:GetHostedZone", "route53:ListResourceRecordSets",
                 // AlarmEmail: the topic, its key, the alarms' rule and the dashboard.
                 "sns:*", "events:*", "cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards",
                 "kms:CreateKey", "kms:DescribeKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",
                 "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:DisableKeyRotation", "kms:ScheduleKeyDeletion", "kms:TagResource",
-                "kms:UntagResource", "kms:UpdateKeyDescription",
+                "kms:UntagResource", "kms:UpdateKeyDescription", "kms:EnableKey", "kms:DisableKey",
                 // PurgeDeletedAfterDays: the daily purge's schedule.
                 "scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule"),
                 List.of("*"));
+        // The stack's roles go to the services that act with them, and no other role: their names are
+        // generated from the stack's name (none sets RoleName). Not by a tag on the roles: the IAM user
+        // guide ("Grant a user permissions to pass a role") says iam:ResourceTag on PassRole "does not
+        // have reliable results".
+        deployRole.addToPrincipalPolicy(PolicyStatement.Builder.create().effect(Effect.ALLOW)
+                .actions(List.of("iam:PassRole"))
+                .resources(List.of(formatArn(ArnComponents.builder().service("iam").region("").resource("role")
+                        .resourceName(stackName.getValueAsString() + "-*").build())))
+                .conditions(Map.of("StringEquals", Map.of("iam:PassedToService", PASSED_TO)))
+                .build());
+        // The service's scalable target names Application Auto Scaling's own service-linked role.
+        deployRole.addToPrincipalPolicy(PolicyStatement.Builder.create().effect(Effect.ALLOW)
+                .actions(List.of("iam:PassRole"))
+                .resources(List.of(formatArn(ArnComponents.builder().service("iam").region("").resource("role")
+                        .resourceName("aws-service-role/ecs.application-autoscaling.amazonaws.com/"
+                                + "AWSServiceRoleForApplicationAutoScaling_ECSService").build())))
+                .build());
+        Nag.allowWildcards(deployRole, "Role names are generated from the MLflow stack's name; PassRole is limited to"
+                + " them, passed to the services the stack runs.",
+                List.of("Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/<MlflowStackName>-*"));
+        // CloudFormation uses the role a change set names for every later operation on the stack
+        // (CreateChangeSet, RoleARN): it must outlive this pipeline's stack, or the MLflow stack could
+        // no longer be updated or deleted.
+        deployRole.applyRemovalPolicy(RemovalPolicy.RETAIN);
+        ((software.amazon.awscdk.CfnResource) deployRole.getNode().findChild("DefaultPolicy").getNode().getDefaultChild())
+                .applyRemovalPolicy(RemovalPolicy.RETAIN);
         // With NatInstanceImageId empty, the NAT instance's image is an SSM dynamic reference, which
         // CloudFormation reads with the caller's rights.
         allow(deployRole, List.of("ssm:GetParameters"), List.of(Stack.of(this).formatArn(ArnComponents.builder()
@@ -169,6 +184,57 @@ public final class PipelineStack extends ReadableIdsStack {
                 "Action::logs:*", "Action::lambda:*", "Action::application-autoscaling:*", "Action::s3:Put*",
                 "Action::s3:Get*", "Action::sns:*", "Action::events:*"));
 
+        // 'dmlflow package' makes the change set CloudFormation runs with the deploy role, reading what
+        // ./deploy.sh reads; 'dmlflow execute' runs it and follows the stack's events.
+        allow(buildRole, List.of("cloudformation:DescribeStacks", "cloudformation:DescribeStackEvents",
+                "cloudformation:DescribeStackResource", "cloudformation:DescribeStackResources",
+                "cloudformation:CreateChangeSet", "cloudformation:DescribeChangeSet", "cloudformation:ListChangeSets",
+                "cloudformation:DeleteChangeSet", "cloudformation:ExecuteChangeSet"), List.of(mlflowStack));
+        buildRole.addToPrincipalPolicy(PolicyStatement.Builder.create().effect(Effect.ALLOW)
+                .actions(List.of("iam:PassRole")).resources(List.of(deployRole.getRoleArn()))
+                .conditions(Map.of("StringEquals", Map.of("iam:PassedToService", "cloudformation.amazonaws.com")))
+                .build());
+        // The NAT instance's newest image when the stack makes it, the running one's otherwise; the
+        // hosted zone a certificate is validated in.
+        allow(buildRole, List.of("ssm:GetParameter"), List.of(Stack.of(this).formatArn(ArnComponents.builder()
+                .service("ssm").resource("parameter").resourceName("aws/service/ami-amazon-linux-latest/*")
+                .account("").build())));
+        allow(buildRole, List.of("ec2:DescribeInstances"), List.of("*"));
+        allow(buildRole, List.of("route53:GetHostedZone", "route53:ListResourceRecordSets"), List.of(formatArn(ArnComponents.builder().service("route53")
+                .region("").account("").resource("hostedzone").resourceName("*").build())));
+        Nag.allowWildcards(buildRole, "A stack ARN ends in a generated id; the public Amazon Linux image parameters;"
+                + " DescribeInstances takes no resource; the hosted zone is the user's parameter.", List.of(
+                "Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/<MlflowStackName>/*",
+                "Resource::arn:<AWS::Partition>:ssm:<AWS::Region>::parameter/aws/service/ami-amazon-linux-latest/*",
+                "Resource::arn:<AWS::Partition>:route53:::hostedzone/*"));
+
+        CfnProject build = CfnProject.Builder.create(this, "Build")
+                .description("dmlflow: builds the jars and makes the MLflow stack's change set; a second run executes it")
+                .serviceRole(buildRole.getRoleArn())
+                .source(CfnProject.SourceProperty.builder().type("CODEPIPELINE").buildSpec("buildspec.yml").build())
+                .artifacts(CfnProject.ArtifactsProperty.builder().type("CODEPIPELINE").build())
+                .environment(CfnProject.EnvironmentProperty.builder()
+                        .type("LINUX_CONTAINER").computeType("BUILD_GENERAL1_MEDIUM")
+                        .image("aws/codebuild/standard:7.0")
+                        .environmentVariables(List.of(
+                                CfnProject.EnvironmentVariableProperty.builder().name("DMLFLOW_PARAMETERS_FILE")
+                                        .value(parametersFile.getValueAsString()).build(),
+                                CfnProject.EnvironmentVariableProperty.builder().name("DMLFLOW_STACK_NAME")
+                                        .value(stackName.getValueAsString()).build(),
+                                CfnProject.EnvironmentVariableProperty.builder().name("DMLFLOW_DEPLOY_ROLE_ARN")
+                                        .value(deployRole.getRoleArn()).build()))
+                        .build())
+                .logsConfig(CfnProject.LogsConfigProperty.builder().cloudWatchLogs(CfnProject.CloudWatchLogsConfigProperty
+                        .builder().status("ENABLED").groupName(buildLogs.getLogGroupName()).build()).build())
+                // A first create with its migration and health wait, followed to its end by 'dmlflow execute'.
+                .timeoutInMinutes(120)
+                .build();
+        // The role's permissions are a separate policy: the project must not run before it exists.
+        build.getNode().addDependency(buildRole.getNode().findChild("DefaultPolicy"));
+        Nag.suppress(build, "AwsSolutions-CB4",
+                "Build artifacts are encrypted with the S3-managed key of a private, TLS-only bucket; a customer"
+                        + " managed KMS key would add cost and key policy without protecting anything more here.");
+
         Role pipelineRole = role("PipelineRole", "codepipeline.amazonaws.com", "dmlflow pipeline: the pipeline itself");
         // A CodeStar-connections source writes its artifact with an ACL (aws-cdk issue 13557).
         allow(pipelineRole, List.of("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:PutObjectAcl",
@@ -177,13 +243,7 @@ public final class PipelineStack extends ReadableIdsStack {
         allow(pipelineRole, List.of("codestar-connections:UseConnection", "codeconnections:UseConnection"),
                 List.of(connection.getValueAsString()));
         allow(pipelineRole, List.of("codebuild:StartBuild", "codebuild:BatchGetBuilds"), List.of(build.getAttrArn()));
-        allow(pipelineRole, List.of("cloudformation:CreateChangeSet", "cloudformation:DescribeChangeSet",
-                "cloudformation:ExecuteChangeSet", "cloudformation:DeleteChangeSet", "cloudformation:DescribeStacks"),
-                List.of(mlflowStack));
-        allow(pipelineRole, List.of("iam:PassRole"), List.of(deployRole.getRoleArn()));
-        Nag.allowWildcards(pipelineRole, "Pipeline artifacts have generated keys; a stack ARN ends in a"
-                + " generated id.", List.of("Resource::<Artifacts.Arn>/*",
-                "Resource::arn:<AWS::Partition>:cloudformation:<AWS::Region>:<AWS::AccountId>:stack/<MlflowStackName>/*"));
+        Nag.allowWildcards(pipelineRole, "Pipeline artifacts have generated keys.", List.of("Resource::<Artifacts.Arn>/*"));
 
         CfnPipeline pipeline = CfnPipeline.Builder.create(this, "Pipeline")
                 .pipelineType("V2")
@@ -203,15 +263,15 @@ public final class PipelineStack extends ReadableIdsStack {
                                 "OutputArtifacts", List.of(Json.object("Name", "Source")),
                                 "RunOrder", 1))),
                         stage("Build", List.of(Json.object(
-                                "Name", "TestAndPackage",
+                                "Name", "BuildAndPlan",
                                 "ActionTypeId", actionType("Build", "AWS", "CodeBuild"),
                                 "Configuration", Json.object("ProjectName", build.getRef()),
                                 "InputArtifacts", List.of(Json.object("Name", "Source")),
                                 "OutputArtifacts", List.of(Json.object("Name", "Build")),
                                 "RunOrder", 1))),
                         stage("Deploy", Fn.conditionIf(approve.getLogicalId(),
-                                List.of(changeSet(stackName, deployRole), approvalAction(stackName), execute(stackName, 3)),
-                                List.of(changeSet(stackName, deployRole), execute(stackName, 2))))));
+                                List.of(approvalAction(stackName), execute(build, 2)),
+                                List.of(execute(build, 1))))));
         pipeline.getNode().addDependency(pipelineRole.getNode().findChild("DefaultPolicy"));
 
         new CfnOutput(this, "PipelineName", CfnOutputProps.builder().description("The pipeline").value(pipeline.getRef()).build());
@@ -242,35 +302,25 @@ public final class PipelineStack extends ReadableIdsStack {
         return Json.object("Category", category, "Owner", owner, "Provider", provider, "Version", "1");
     }
 
-    private static Map<String, Object> changeSet(CfnParameter stackName, Role deployRole) {
-        return Json.object(
-                "Name", "CreateChangeSet",
-                "ActionTypeId", actionType("Deploy", "AWS", "CloudFormation"),
-                "Configuration", Json.object("ActionMode", "CHANGE_SET_REPLACE",
-                        "StackName", stackName.getValueAsString(), "ChangeSetName", CHANGE_SET,
-                        "TemplatePath", "Build::templates/mlflow.yaml",
-                        "TemplateConfiguration", "Build::" + TEMPLATE_CONFIGURATION,
-                        "Capabilities", "CAPABILITY_IAM", "RoleArn", deployRole.getRoleArn()),
-                "InputArtifacts", List.of(Json.object("Name", "Build")),
-                "RunOrder", 1);
-    }
-
     private static Map<String, Object> approvalAction(CfnParameter stackName) {
         return Json.object(
                 "Name", "Approve",
                 "ActionTypeId", actionType("Approval", "AWS", "Manual"),
-                "Configuration", Json.object("CustomData", Fn.join("", List.of("Review the change set " + CHANGE_SET
-                        + " of stack ", stackName.getValueAsString(), " (data-holding replacements are flagged by"
-                        + " ./deploy.sh plan) before approving."))),
-                "RunOrder", 2);
+                "Configuration", Json.object("CustomData", Fn.join("", List.of("Review the change set of stack ",
+                        stackName.getValueAsString(), " before approving: the BuildAndPlan log lists its changes (a change"
+                        + " that would replace data is refused there), and the CloudFormation console shows it."))),
+                "RunOrder", 1);
     }
 
-    private static Map<String, Object> execute(CfnParameter stackName, int runOrder) {
+    /** The build project again, told to execute the change set its first run recorded. */
+    private static Map<String, Object> execute(CfnProject build, int runOrder) {
         return Json.object(
                 "Name", "ExecuteChangeSet",
-                "ActionTypeId", actionType("Deploy", "AWS", "CloudFormation"),
-                "Configuration", Json.object("ActionMode", "CHANGE_SET_EXECUTE",
-                        "StackName", stackName.getValueAsString(), "ChangeSetName", CHANGE_SET),
+                "ActionTypeId", actionType("Build", "AWS", "CodeBuild"),
+                "Configuration", Json.object("ProjectName", build.getRef(),
+                        "EnvironmentVariables", "[{\"name\":\"" + STEP_VARIABLE + "\",\"value\":\"execute\","
+                                + "\"type\":\"PLAINTEXT\"}]"),
+                "InputArtifacts", List.of(Json.object("Name", "Build")),
                 "RunOrder", runOrder);
     }
 }

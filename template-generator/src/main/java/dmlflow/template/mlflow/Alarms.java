@@ -38,7 +38,7 @@ final class Alarms extends Construct {
     static final int DATABASE_CAPACITY_PERCENT = 95;
 
     record Props(String email, LoadBalancer loadBalancer, TrackingService service, Database database,
-            Number minTaskCount, CfnCondition condition) {
+            Number minTaskCount, CfnCondition condition, CfnCondition purgeCondition) {
         Props {
             Objects.requireNonNull(email, "email");
             Objects.requireNonNull(loadBalancer, "loadBalancer");
@@ -46,6 +46,7 @@ final class Alarms extends Construct {
             Objects.requireNonNull(database, "database");
             Objects.requireNonNull(minTaskCount, "minTaskCount");
             Objects.requireNonNull(condition, "condition");
+            Objects.requireNonNull(purgeCondition, "purgeCondition");
         }
     }
 
@@ -138,9 +139,39 @@ final class Alarms extends Construct {
                                 .build())
                         .build()))
                 .build());
+        // The daily purge's task (DeletedDataPurge) stopped other than by finishing well: its container
+        // exited non-zero (gc failed, or was killed for memory), or it never ran (image, secrets,
+        // network). ECS task state change events carry the group the schedule starts it in.
+        CfnRule purgeFailed = CfnRule.Builder.create(this, "PurgeFailed")
+                .description("dmlflow: the daily purge of deleted runs failed")
+                .eventPattern(Json.object(
+                        "source", List.of("aws.ecs"),
+                        "detail-type", List.of("ECS Task State Change"),
+                        "detail", Json.object(
+                                "clusterArn", List.of(props.service().clusterArn()),
+                                "group", List.of(DeletedDataPurge.TASK_GROUP),
+                                "lastStatus", List.of("STOPPED"),
+                                "$or", List.of(
+                                        Json.object("stopCode", List.of(Json.object("anything-but", "EssentialContainerExited"))),
+                                        Json.object("containers", Json.object("exitCode",
+                                                List.of(Json.object("anything-but", 0))))))))
+                .targets(List.of(CfnRule.TargetProperty.builder()
+                        .id("AlarmTopic")
+                        .arn(topic.getRef())
+                        .inputTransformer(CfnRule.InputTransformerProperty.builder()
+                                .inputPathsMap(new TreeMap<>(Map.of("time", "$.time", "reason", "$.detail.stoppedReason")))
+                                .inputTemplate("\"dmlflow: the daily purge of deleted runs failed at <time> (<reason>). What it"
+                                        + " purged before the error stays purged, the rest waits for the next day. Its lines"
+                                        + " start with 'dmlflow gc:' in the server's log: ./deploy.sh logs --since 1d"
+                                        + " --filter 'dmlflow gc'.\"")
+                                .build())
+                        .build()))
+                .build();
+        purgeFailed.getCfnOptions().setCondition(props.purgeCondition());
         made(CfnTopicPolicy.Builder.create(this, "TopicPolicy")
                 .topics(List.of(topic.getRef()))
-                .policyDocument(topicPolicy(tasksFailToStart.getAttrArn()))
+                .policyDocument(topicPolicy(List.of(tasksFailToStart.getAttrArn(), Fn.conditionIf(
+                        props.purgeCondition().getLogicalId(), purgeFailed.getAttrArn(), Aws.NO_VALUE).toString())))
                 .build());
 
         made(CfnDashboard.Builder.create(this, "Dashboard")
@@ -184,18 +215,18 @@ final class Alarms extends Construct {
                         "Action", List.of("kms:Decrypt", "kms:GenerateDataKey*"), "Resource", "*"));
     }
 
-    /** Only this stack's alarms and rule publish; nobody without TLS does anything. */
-    private Map<String, Object> topicPolicy(String ruleArn) {
+    /** Only this stack's alarms and rules publish; nobody without TLS does anything. */
+    private Map<String, Object> topicPolicy(List<String> ruleArns) {
         String topicArn = topic.getRef();
         return policy(
                 Json.object("Sid", "AlarmsPublish", "Effect", "Allow",
                         "Principal", Json.object("Service", "cloudwatch.amazonaws.com"),
                         "Action", "sns:Publish", "Resource", topicArn,
                         "Condition", Json.object("StringEquals", Json.object("aws:SourceAccount", Aws.ACCOUNT_ID))),
-                Json.object("Sid", "TaskStartRulePublishes", "Effect", "Allow",
+                Json.object("Sid", "TaskRulesPublish", "Effect", "Allow",
                         "Principal", Json.object("Service", "events.amazonaws.com"),
                         "Action", "sns:Publish", "Resource", topicArn,
-                        "Condition", Json.object("ArnEquals", Json.object("aws:SourceArn", ruleArn))),
+                        "Condition", Json.object("ArnEquals", Json.object("aws:SourceArn", ruleArns))),
                 Json.object("Sid", "TlsOnly", "Effect", "Deny", "Principal", "*", "Action", "sns:*", "Resource", topicArn,
                         "Condition", Json.object("Bool", Json.object("aws:SecureTransport", "false"))));
     }

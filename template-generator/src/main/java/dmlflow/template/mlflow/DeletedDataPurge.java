@@ -9,18 +9,16 @@ import software.constructs.Construct;
 import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.CfnCondition;
 import software.amazon.awscdk.Fn;
-import software.amazon.awscdk.services.cloudwatch.CfnAlarm;
 import software.amazon.awscdk.services.iam.CfnRole;
-import software.amazon.awscdk.services.logs.CfnMetricFilter;
 import software.amazon.awscdk.services.scheduler.CfnSchedule;
 
 /**
  * Purges what people deleted long ago: once a day EventBridge Scheduler runs the tracking server's
  * own task definition with DMLFLOW_MODE=gc, which runs MLflow's {@code mlflow gc} on runs,
  * experiments and models deleted more than PurgeDeletedAfterDays days ago, artifacts included
- * (start-mlflow.sh). The task's log lines go to the server's log group, where a metric filter
- * counts failures and, with AlarmEmail, an alarm sends them. PurgeDeletedAfterDays 0 makes none
- * of it.
+ * (start-mlflow.sh). The task's lines go to the server's log group; with AlarmEmail, Alarms'
+ * PurgeFailed rule mails a task of this group that stopped other than by finishing well.
+ * PurgeDeletedAfterDays 0 makes none of it.
  *
  * <p>The schedule's Input is the task's override: for an ECS target EventBridge Scheduler reads
  * it as RunTask's TaskOverride ("Unable to convert target input to TaskOverride", its answer to
@@ -31,17 +29,15 @@ final class DeletedDataPurge extends Construct {
     /** 03:00 UTC, when few people work against a server in Europe or the Americas. */
     static final String SCHEDULE = "cron(0 3 * * ? *)";
     static final String FAILURE_LINE = "dmlflow gc: failed";
-    static final String FAILURE_METRIC = "PurgeFailures";
+    /** The ECS task group the schedule starts the purge in: Alarms' rule watches it stop. */
+    static final String TASK_GROUP = "dmlflow-purge";
 
-    record Props(TrackingService service, Network network, String days, CfnCondition condition,
-            String alarmTopicArn, CfnCondition alarmCondition) {
+    record Props(TrackingService service, Network network, String days, CfnCondition condition) {
         Props {
             Objects.requireNonNull(service, "service");
             Objects.requireNonNull(network, "network");
             Objects.requireNonNull(days, "days");
             Objects.requireNonNull(condition, "condition");
-            Objects.requireNonNull(alarmTopicArn, "alarmTopicArn");
-            Objects.requireNonNull(alarmCondition, "alarmCondition");
         }
     }
 
@@ -95,6 +91,7 @@ final class DeletedDataPurge extends Construct {
                         .ecsParameters(CfnSchedule.EcsParametersProperty.builder()
                                 .taskDefinitionArn(service.taskDefinitionArn())
                                 .taskCount(1)
+                                .group(TASK_GROUP)
                                 .launchType("FARGATE")
                                 .networkConfiguration(CfnSchedule.NetworkConfigurationProperty.builder()
                                         .awsvpcConfiguration(CfnSchedule.AwsVpcConfigurationProperty.builder()
@@ -108,30 +105,5 @@ final class DeletedDataPurge extends Construct {
                 .build();
         schedule.getCfnOptions().setCondition(props.condition());
 
-        String namespace = Fn.join("/", List.of("dmlflow", Aws.STACK_NAME));
-        CfnMetricFilter failures = CfnMetricFilter.Builder.create(this, "Failures")
-                .logGroupName(service.logGroup().getLogGroupName())
-                .filterPattern("\"" + FAILURE_LINE + "\"")
-                .metricTransformations(List.of(CfnMetricFilter.MetricTransformationProperty.builder()
-                        .metricNamespace(namespace)
-                        .metricName(FAILURE_METRIC)
-                        .metricValue("1")
-                        .unit("Count")
-                        .build()))
-                .build();
-        failures.getCfnOptions().setCondition(props.condition());
-
-        CfnAlarm alarm = CfnAlarm.Builder.create(this, "FailedAlarm")
-                .alarmDescription("The daily purge of deleted runs (mlflow gc) failed: what it purged before the error"
-                        + " stays purged, the rest waits for the next day. Its lines start with '" + FAILURE_LINE
-                        + "' in the tracking server's log (./deploy.sh logs --since 1d). A run whose artifacts"
-                        + " cannot be deleted stops it: fix what the error names.")
-                .namespace(namespace).metricName(FAILURE_METRIC)
-                .statistic("Sum").period(3600).evaluationPeriods(1)
-                .threshold(1).comparisonOperator("GreaterThanOrEqualToThreshold")
-                .treatMissingData("notBreaching")
-                .alarmActions(List.of(props.alarmTopicArn()))
-                .build();
-        alarm.getCfnOptions().setCondition(props.alarmCondition());
     }
 }

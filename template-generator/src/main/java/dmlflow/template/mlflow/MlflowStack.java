@@ -27,7 +27,7 @@ public final class MlflowStack extends ReadableIdsStack {
         Network network = new Network(this, "Network", new Network.Props(p.vpcCidr.getValueAsString(),
                 new Network.Nat(p.natGateway, p.natInstance,
                         Fn.conditionIf(p.natInstanceImageGiven.getLogicalId(), p.natInstanceImageId.getValueAsString(),
-                                NatInstance.LATEST_IMAGE_REFERENCE).toString())));
+                                NatInstance.LATEST_IMAGE_REFERENCE).toString(), p.natInstanceType.getValueAsString())));
         ArtifactStore artifacts = new ArtifactStore(this, "Artifacts", new ArtifactStore.Props(30,
                 p.existingBucket.getValueAsString(), p.makesBucket));
         Database database = new Database(this, "Database", new Database.Props(network,
@@ -70,7 +70,8 @@ public final class MlflowStack extends ReadableIdsStack {
         DatabaseSetup databaseSetup = new DatabaseSetup(this, "DatabaseSetup",
                 new DatabaseSetup.Props(network, database, code, p.basicAuth, p.credentialsVersion.getValueAsString()));
         SchemaMigration schema = new SchemaMigration(this, "SchemaMigration",
-                new SchemaMigration.Props(network, service, database, databaseSetup, p.image.getValueAsString(), code));
+                new SchemaMigration.Props(network, service, database, databaseSetup, p.image.getValueAsString(), code,
+                        p.keepSnapshots.getValueAsString()));
         String host = Fn.conditionIf(p.hasDomainName.getLogicalId(), p.domainName.getValueAsString(),
                 loadBalancer.dnsName()).toString();
         HealthGate health = new HealthGate(this, "HealthGate", new HealthGate.Props(network, loadBalancer,
@@ -78,10 +79,10 @@ public final class MlflowStack extends ReadableIdsStack {
         databaseSetup.discardOldPasswordAfter(health.resource());
 
         Alarms alarms = new Alarms(this, "Alarms", new Alarms.Props(p.alarmEmail.getValueAsString(), loadBalancer, service,
-                database, p.minTaskCount.getValueAsNumber(), p.hasAlarmEmail));
+                database, p.minTaskCount.getValueAsNumber(), p.hasAlarmEmail, p.alarmsOnPurge));
         network.natInstance().alsoNotify(alarms.topicArn(), p.hasAlarmEmail);
         new DeletedDataPurge(this, "Purge", new DeletedDataPurge.Props(service, network,
-                p.purgeDeletedAfterDays.getValueAsString(), p.purgesDeleted, alarms.topicArn(), p.alarmsOnPurge));
+                p.purgeDeletedAfterDays.getValueAsString(), p.purgesDeleted));
 
         output("TrackingUri", "MLflow tracking URI: set MLFLOW_TRACKING_URI to this",
                 Fn.join("", List.of(loadBalancer.scheme(), "://", host)));

@@ -19,7 +19,7 @@ import software.amazon.awscdk.services.ec2.CfnLaunchTemplate;
 import software.amazon.awscdk.services.ec2.CfnSecurityGroup;
 
 /**
- * The lean way out of the private subnets (NatMode instance): a t4g.nano in a public subnet with
+ * The lean way out of the private subnets (NatMode instance): a t4g instance in a public subnet with
  * its own Elastic IP, source/destination check off, forwarding and masquerading (nat-instance.sh).
  * At boot it signals CloudFormation only once it forwards (a creation policy), so the routes never
  * switch to an instance that drops traffic. CloudWatch alarms recover it (StatusCheckFailed_System:
@@ -29,7 +29,23 @@ import software.amazon.awscdk.services.ec2.CfnSecurityGroup;
  */
 final class NatInstance extends Construct {
     static final String USER_DATA = "/dmlflow/template/mlflow/nat-instance.sh";
-    static final String INSTANCE_TYPE = "t4g.nano";
+    /**
+     * Each type's baseline network bandwidth in megabits a second (EC2 User Guide, general purpose
+     * instances, network performance: t4g.nano 0.032 Gbps, micro 0.064, small 0.128; all burst to
+     * 5 Gbps "for a limited time", with credits AWS does not size). Fargate caches no image: every
+     * task start pulls the whole image (ECS developer guide, "Fargate pull behavior").
+     */
+    static final Map<String, Integer> BASELINE_MBPS = new java.util.LinkedHashMap<>(Map.of());
+    static {
+        BASELINE_MBPS.put("t4g.nano", 32);
+        BASELINE_MBPS.put("t4g.micro", 64);
+        BASELINE_MBPS.put("t4g.small", 128);
+    }
+    /**
+     * The smallest whose baseline pulls the image twice within the schema function's time and once
+     * within the health wait, each with a fifth to spare (NatBandwidthTest has the arithmetic).
+     */
+    static final String DEFAULT_TYPE = "t4g.micro";
     /** The public SSM parameter naming the newest Amazon Linux 2023 arm64 image. */
     static final String LATEST_IMAGE = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64";
     /**
@@ -41,19 +57,22 @@ final class NatInstance extends Construct {
     static final String LATEST_IMAGE_REFERENCE = "{{resolve:ssm:" + LATEST_IMAGE + "}}";
     /** How long the instance has to install, forward and signal before its creation fails. */
     static final String SIGNAL_TIMEOUT = "PT15M";
+    /** The instance's logical id, which its script signals (NatInstanceScriptTest checks they agree). */
+    static final String INSTANCE_ID = "NetworkNatInstanceInstance";
 
     /**
      * @param internetPath what the public subnet needs to reach the internet (its default route and
      *     route-table association): the instance installs packages and signals CloudFormation at boot
      */
     record Props(String vpcId, String vpcCidr, String subnetId, List<CfnResource> internetPath, String image,
-            CfnCondition condition) {
+            String instanceType, CfnCondition condition) {
         Props {
             internetPath = List.copyOf(internetPath);
             Objects.requireNonNull(vpcId, "vpcId");
             Objects.requireNonNull(vpcCidr, "vpcCidr");
             Objects.requireNonNull(subnetId, "subnetId");
             Objects.requireNonNull(image, "image");
+            Objects.requireNonNull(instanceType, "instanceType");
             Objects.requireNonNull(condition, "condition");
         }
     }
@@ -82,11 +101,17 @@ final class NatInstance extends Construct {
                                 .ebs(CfnLaunchTemplate.EbsProperty.builder().volumeSize(8).volumeType("gp3")
                                         .encrypted(true).deleteOnTermination(true).build())
                                 .build()))
+                        // In the launch template, not on the instance: cloud-init runs user data once per
+                        // instance ("Work with instance user data", EC2 User Guide), so a new script on the
+                        // instance would stop and start it and never run. Here a new script is a new
+                        // template version, which the instance names (a create-only property): a new
+                        // instance runs it and signals before the address and the routes move to it.
+                        .userData(Fn.base64(Fn.sub(userData(), Map.of("NatResource", INSTANCE_ID))))
                         .build())
                 .build();
         instance = CfnInstance.Builder.create(this, "Instance")
                 .imageId(props.image())
-                .instanceType(INSTANCE_TYPE)
+                .instanceType(props.instanceType())
                 .subnetId(props.subnetId())
                 .securityGroupIds(List.of(securityGroup.getAttrGroupId()))
                 .sourceDestCheck(false)
@@ -98,7 +123,6 @@ final class NatInstance extends Construct {
                 .build();
         // The routes to the instance wait for its address, and the address for the instance's signal:
         // nothing is sent its way before it forwards.
-        instance.setUserData(Fn.base64(Fn.sub(userData(), Map.of("NatResource", instance.getLogicalId()))));
         instance.getCfnOptions().setCreationPolicy(CfnCreationPolicy.builder()
                 .resourceSignal(CfnResourceSignal.builder().count(1).timeout(SIGNAL_TIMEOUT).build())
                 .build());

@@ -32,7 +32,7 @@ import software.amazon.awscdk.services.ec2.VpcProps;
  */
 final class Network extends Construct {
     /** The NAT: a managed gateway, or an instance (NatMode), each under its condition. */
-    record Nat(CfnCondition gateway, CfnCondition instance, String instanceImage) {
+    record Nat(CfnCondition gateway, CfnCondition instance, String instanceImage, String instanceType) {
         Nat {
             Objects.requireNonNull(gateway, "gateway");
             Objects.requireNonNull(instance, "instance");
@@ -91,7 +91,7 @@ final class Network extends Construct {
         natInstance = new NatInstance(this, "NatInstance", new NatInstance.Props(vpc.getVpcId(), vpc.getVpcCidrBlock(),
                 natSubnet.getSubnetId(), List.of((CfnResource) natSubnet.getNode().findChild("DefaultRoute"),
                         (CfnResource) natSubnet.getNode().findChild("RouteTableAssociation")),
-                nat.instanceImage(), nat.instance()));
+                nat.instanceImage(), nat.instanceType(), nat.instance()));
         for (ISubnet subnet : vpc.getPrivateSubnets()) {
             CfnRoute route = (CfnRoute) subnet.getNode().findChild("DefaultRoute");
             route.addPropertyOverride("NatGatewayId", Fn.conditionIf(nat.gateway().getLogicalId(), gateway.getRef(), Aws.NO_VALUE));

@@ -27,7 +27,7 @@ final class SchemaMigration extends Construct {
             "arn:<AWS::Partition>:rds:<AWS::Region>:<AWS::AccountId>:cluster-snapshot:dmlflow-*";
 
     record Props(Network network, TrackingService service, Database database, DatabaseSetup databaseSetup, String image,
-            CustomResourceFunction.Code code) {
+            CustomResourceFunction.Code code, String keepSnapshots) {
         Props {
             Objects.requireNonNull(network, "network");
             Objects.requireNonNull(database, "database");
@@ -35,6 +35,7 @@ final class SchemaMigration extends Construct {
             Objects.requireNonNull(databaseSetup, "databaseSetup");
             Objects.requireNonNull(image, "image");
             Objects.requireNonNull(code, "code");
+            Objects.requireNonNull(keepSnapshots, "keepSnapshots");
         }
     }
 
@@ -63,24 +64,27 @@ final class SchemaMigration extends Construct {
         function.grant(List.of("ecs:DescribeServices", "ecs:UpdateService"), List.of(service.serviceArn()));
         String snapshots = Stack.of(this).formatArn(ArnComponents.builder().service("rds").resource("cluster-snapshot")
                 .resourceName("dmlflow-*").arnFormat(ArnFormat.COLON_RESOURCE_NAME).build());
-        function.grant(List.of("rds:CreateDBClusterSnapshot"), List.of(props.database().clusterArn()));
+        function.grant(List.of("rds:CreateDBClusterSnapshot", "rds:DescribeDBClusterSnapshots"),
+                List.of(props.database().clusterArn()));
         // The cluster copies its tags to its snapshots (CopyTagsToSnapshot), which takes AddTagsToResource.
+        // After a successful upgrade, the older pre-upgrade snapshots beyond KeepSnapshots go.
         function.grantUnscoped(List.of("rds:CreateDBClusterSnapshot", "rds:DescribeDBClusterSnapshots",
-                "rds:AddTagsToResource"), snapshots,
+                "rds:AddTagsToResource", "rds:DeleteDBClusterSnapshot"), snapshots,
                 NAG_SNAPSHOTS, null, "The snapshot's name carries the stack, the MLflow version and a request hash,"
                         + " lower-cased as RDS stores it; the pattern names dmlflow's pre-upgrade snapshots only.");
 
-        resource = function.resource("Resource", TYPE, Map.of(
-                "Cluster", service.clusterName(),
-                "Service", service.serviceName(),
-                "DatabaseCluster", props.database().clusterIdentifier(),
-                "TaskDefinition", service.taskDefinitionArn(),
-                "ContainerName", TrackingService.CONTAINER_NAME,
-                "Subnets", props.network().applicationSubnetIds(),
-                "SecurityGroups", List.of(service.securityGroupId()),
-                "LogGroup", service.logGroup().getLogGroupName(),
-                "LogStreamPrefix", TrackingService.LOG_STREAM_PREFIX,
-                "Image", props.image()));
+        resource = function.resource("Resource", TYPE, Map.ofEntries(
+                Map.entry("Cluster", service.clusterName()),
+                Map.entry("Service", service.serviceName()),
+                Map.entry("DatabaseCluster", props.database().clusterIdentifier()),
+                Map.entry("TaskDefinition", service.taskDefinitionArn()),
+                Map.entry("ContainerName", TrackingService.CONTAINER_NAME),
+                Map.entry("Subnets", props.network().applicationSubnetIds()),
+                Map.entry("SecurityGroups", List.of(service.securityGroupId())),
+                Map.entry("LogGroup", service.logGroup().getLogGroupName()),
+                Map.entry("LogStreamPrefix", TrackingService.LOG_STREAM_PREFIX),
+                Map.entry("Image", props.image()),
+                Map.entry("KeepSnapshots", props.keepSnapshots())));
         // The migration task needs its database user, and a way out to pull the image.
         resource.getNode().addDependency(props.databaseSetup().resource());
         props.network().requireEgress(resource);

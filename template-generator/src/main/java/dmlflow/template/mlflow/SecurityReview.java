@@ -57,5 +57,8 @@ final class SecurityReview {
         Nag.allowWildcards(service.taskRole(), "The artifact store is every object under the artifact"
                 + " prefix; MLflow names the objects.", List.of("Resource::arn:<AWS::Partition>:s3:::{\"Fn::If\":[\"MakesArtifactBucket\",{\"Ref\":\"ArtifactsBucket\"},"
                         + "{\"Ref\":\"ExistingArtifactBucket\"}]}/artifacts/*"));
+        Nag.allowWildcards(service.taskDefinition().obtainExecutionRole(), "A private ECR MlflowImage may be in any"
+                + " repository of this account; GetAuthorizationToken takes no resource.",
+                List.of("Resource::arn:<AWS::Partition>:ecr:*:<AWS::AccountId>:repository/*", "Resource::*"));
     }
 }

@@ -45,6 +45,7 @@ final class StackParameters {
     final CfnParameter vpcCidr;
     final CfnParameter natMode;
     final CfnParameter natInstanceImageId;
+    final CfnParameter natInstanceType;
     final CfnParameter hostedZoneId;
     final CfnParameter alarmEmail;
     final CfnParameter allowedCidr;
@@ -70,6 +71,7 @@ final class StackParameters {
     final CfnParameter dbMaxCapacity;
     final CfnParameter dbBackupRetentionDays;
     final CfnParameter dbDeletionProtection;
+    final CfnParameter keepSnapshots;
     final CfnParameter credentialsVersion;
     final CfnParameter codeBucket;
     final CfnParameter codeKey;
@@ -115,9 +117,15 @@ final class StackParameters {
                 "must be an IPv4 CIDR block, e.g. 203.0.113.0/24");
 
         natMode = allowed("NatMode", "Way out of the private subnets", "gateway", List.of("gateway", "instance"),
-                "gateway: a managed NAT gateway (~$33 a month before data). instance: a t4g.nano NAT instance"
-                        + " (~$4 a month), recovered or rebooted by CloudWatch alarms when its status checks fail; a"
-                        + " few minutes without a way out if it must be replaced.");
+                "gateway: a managed NAT gateway (~$33 a month before data). instance: a NAT instance of"
+                        + " NatInstanceType (~$7 a month as t4g.micro), recovered or rebooted by CloudWatch alarms when"
+                        + " its status checks fail; a few minutes without a way out if it must be replaced.");
+        natInstanceType = allowed("NatInstanceType", "NAT instance type", NatInstance.DEFAULT_TYPE,
+                List.copyOf(NatInstance.BASELINE_MBPS.keySet()),
+                "With NatMode instance: its size. Every task start pulls the ~2 GB image through it, and an"
+                        + " upgrade pulls it two or three times in a row. At its baseline bandwidth (once its burst is"
+                        + " spent) t4g.micro takes ~250 s a pull, t4g.small ~125 s, t4g.nano ~500 s: two of those"
+                        + " pass the schema function's 900 s. t4g.nano saves ~$3 a month.");
         natInstanceImageId = string("NatInstanceImageId", "NAT instance image", "",
                 "With NatMode instance: the Amazon Linux 2023 arm64 AMI it runs. Empty: the newest, read once"
                         + " from SSM (" + NatInstance.LATEST_IMAGE + ") when the instance is made; ./deploy.sh"
@@ -210,11 +218,15 @@ final class StackParameters {
                         "545", "731", "1096", "1827", "2192", "2557", "2922", "3288", "3653"),
                 "How long CloudWatch keeps the server's and the custom resources' logs.");
         logRetentionDays.setType("Number");
-        purgeDeletedAfterDays = number("PurgeDeletedAfterDays", "Purge deleted after (days)", DEFAULT_PURGE_DAYS, 0, 3650,
+        // A pattern, not a Number range: 1.5 or 0.0 would pass a range, then fail the start script
+        // every day or leave the schedule on while the script treats it as off.
+        purgeDeletedAfterDays = string("PurgeDeletedAfterDays", "Purge deleted after (days)",
+                String.valueOf(DEFAULT_PURGE_DAYS),
                 "Runs, experiments and models deleted in MLflow (its trash) more than this many days ago are"
                         + " purged with their artifacts, once a day at 03:00 UTC (mlflow gc). Until then the UI and"
                         + " the API can restore them; purged artifacts stay in the bucket's old object versions for"
-                        + " 30 more days. 0: nothing is ever purged.");
+                        + " 30 more days. 0: nothing is ever purged.",
+                "^(0|[1-9][0-9]{0,3})$", "must be a whole number of days from 0 to 9999");
 
         group("Database");
         engineVersion = string("DatabaseEngineVersion", "Aurora MySQL version", DEFAULT_ENGINE_VERSION,
@@ -234,6 +246,11 @@ final class StackParameters {
                 "true refuses any deletion of the cluster, the stack's included. Either way, deleting"
                         + " the stack keeps a final snapshot.");
 
+        keepSnapshots = number("PreUpgradeSnapshotsKept", "Pre-upgrade snapshots kept", 3, 1, 100,
+                "An MLflow upgrade that changes the schema first takes a manual snapshot (dmlflow-STACK-before-"
+                        + "VERSION-…), the way back if it fails. After a successful one, this many of the newest are"
+                        + " kept and older ones deleted: manual snapshots outlive the stack and count against the"
+                        + " account's quota (100 per region by default).");
         credentialsVersion = string("CredentialsVersion", "Credentials version", "1",
                 "Change it (to any new value) after putting a new password into the database user's secret:"
                         + " the user's password is set again and the tasks restart with it.",

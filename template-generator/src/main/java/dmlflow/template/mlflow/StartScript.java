@@ -18,7 +18,8 @@ final class StartScript {
     static final String RESOURCE = "/dmlflow/template/mlflow/start-mlflow.sh";
     static final String PROGRAMS = "/dmlflow/template/mlflow/container/";
     /** The Python programs the start script embeds, in the order it runs them. */
-    static final List<String> PROGRAM_NAMES = List.of("schema_states.py", "prepare_user_store.py", "dmlflow_auth.py");
+    static final List<String> PROGRAM_NAMES = List.of("schema_states.py", "prepare_user_store.py",
+            "purge_experiment_models.py", "dmlflow_auth.py");
     private static final Pattern EMBED = Pattern.compile("(?m)^# dmlflow:embed ([a-z_]+\\.py)\n");
     private static final String HEREDOC_END = "PY";
 

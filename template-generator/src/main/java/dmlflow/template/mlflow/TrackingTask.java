@@ -18,6 +18,9 @@ import software.amazon.awscdk.services.ecs.OperatingSystemFamily;
 import software.amazon.awscdk.services.ecs.PortMapping;
 import software.amazon.awscdk.services.ecs.RuntimePlatform;
 import software.amazon.awscdk.services.ecs.Secret;
+import software.amazon.awscdk.ArnComponents;
+import software.amazon.awscdk.Stack;
+import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.RoleProps;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
@@ -54,6 +57,20 @@ final class TrackingTask {
                         .cpuArchitecture(CpuArchitecture.X86_64)
                         .operatingSystemFamily(OperatingSystemFamily.LINUX)
                         .build())
+                .build());
+        // A private ECR MlflowImage (its pattern accepts one) is pulled with the execution role (ECS
+        // developer guide, "Amazon ECS task execution IAM role": ECR permissions); the image comes
+        // from ContainerImage.fromRegistry, which grants nothing. Repositories of this account.
+        definition.obtainExecutionRole().addToPrincipalPolicy(PolicyStatement.Builder.create()
+                .sid("PullAPrivateEcrImage")
+                .actions(List.of("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"))
+                .resources(List.of(Stack.of(scope).formatArn(ArnComponents.builder().service("ecr").region("*")
+                        .resource("repository").resourceName("*").build())))
+                .build());
+        definition.obtainExecutionRole().addToPrincipalPolicy(PolicyStatement.Builder.create()
+                .sid("SignInToEcr")
+                .actions(List.of("ecr:GetAuthorizationToken"))
+                .resources(List.of("*"))
                 .build());
         definition.addContainer(TrackingService.CONTAINER_NAME, ContainerDefinitionOptions.builder()
                 .image(ContainerImage.fromRegistry(props.image()))

@@ -180,6 +180,15 @@ PY
     exit 1
   fi
   echo "dmlflow gc: purging runs, experiments and models deleted more than $days days ago"
+  # gc leaves the logged models of the experiments it removes in the bucket (container/purge_experiment_models.py).
+  if ! models=$(MLFLOW_TRACKING_URI="http://127.0.0.1:$gc_port" python3 - "$tracking_uri" "$days" <<'PY'
+# dmlflow:embed purge_experiment_models.py
+PY
+  ); then
+    echo "dmlflow gc: failed: cannot delete the logged models of the experiments to purge (the error is above)" >&2
+    exit 1
+  fi
+  echo "dmlflow gc: deleted the artifacts of $models logged models of experiments deleted more than $days days ago"
   if MLFLOW_TRACKING_URI="http://127.0.0.1:$gc_port" mlflow gc --backend-store-uri "$tracking_uri" \
       --older-than "${days}d" > "$gc_dir/gc.log" 2>&1; then
     cat "$gc_dir/gc.log"

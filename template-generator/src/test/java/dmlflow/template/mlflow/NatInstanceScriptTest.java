@@ -33,12 +33,17 @@ class NatInstanceScriptTest {
     Path dir;
 
     static String forwardingScript() {
-        String userData = Templates.resource("NetworkNatInstanceInstance").path("Properties").path("UserData")
-                .path("Fn::Base64").path("Fn::Sub").path(0).asText();
+        String userData = userDataSub().path(0).asText();
         assertThat(userData).as("the user data is a script, given to Fn::Sub").startsWith("#!/bin/bash");
         int start = userData.indexOf("<<'SCRIPT'\n") + "<<'SCRIPT'\n".length();
         int end = userData.indexOf("\nSCRIPT\n", start);
         return userData.substring(start, end + 1);
+    }
+
+    /** The instance's script: in its launch template, as Fn::Sub's text and values. */
+    static com.fasterxml.jackson.databind.JsonNode userDataSub() {
+        return Templates.resource("NetworkNatInstanceLaunchTemplate").path("Properties").path("LaunchTemplateData")
+                .path("UserData").path("Fn::Base64").path("Fn::Sub");
     }
 
     @AfterEach
@@ -103,6 +108,31 @@ class NatInstanceScriptTest {
      * policy holds its address (and so the private routes) until the user data's cfn-signal, which
      * names this stack, region and resource, and which comes after the checks of forwarding.
      */
+    /**
+     * cloud-init runs user data once per instance (EC2 User Guide, "Work with instance user data"):
+     * a new script on the instance would stop and start it and never run. Here the script is in the
+     * launch template, whose data makes a new version when it changes (LaunchTemplateData is not
+     * create-only; LatestVersionNumber is read-only, so it follows); the instance names that version
+     * in LaunchTemplate, which is create-only: CloudFormation makes a new instance, which runs the new
+     * script and signals (its creation policy) before the address and the routes that reference it
+     * move; the old one goes at cleanup. What ./deploy.sh announces for it: PlanTest.
+     */
+    @Test
+    void aNewScriptMakesANewInstanceThatRunsItAndSignalsBeforeTheTrafficMoves() {
+        var instance = Templates.resource("NetworkNatInstanceInstance").path("Properties");
+        assertThat(instance.has("UserData")).as("no script on the instance itself").isFalse();
+        assertThat(userDataSub().path(0).asText()).startsWith("#!/bin/bash");
+        assertThat(instance.path("LaunchTemplate").path("Version").path("Fn::GetAtt").toString())
+                .isEqualTo("[\"NetworkNatInstanceLaunchTemplate\",\"LatestVersionNumber\"]");
+        var instanceSchema = Templates.registrySchema("AWS::EC2::Instance");
+        assertThat(instanceSchema.path("createOnlyProperties").toString()).contains("\"/properties/LaunchTemplate\"");
+        var templateSchema = Templates.registrySchema("AWS::EC2::LaunchTemplate");
+        assertThat(templateSchema.path("createOnlyProperties").toString()).doesNotContain("LaunchTemplateData");
+        assertThat(templateSchema.path("readOnlyProperties").toString()).contains("/properties/LatestVersionNumber");
+        assertThat(Templates.resource("NetworkNatInstanceInstance").path("CreationPolicy").path("ResourceSignal")
+                .path("Count").asInt()).isEqualTo(1);
+    }
+
     @Test
     void theInstanceSignalsOnlyOnceItForwardsAndTheRoutesWaitForIt() {
         var instance = Templates.resource("NetworkNatInstanceInstance");
@@ -110,7 +140,7 @@ class NatInstanceScriptTest {
         assertThat(instance.path("CreationPolicy").path("ResourceSignal").path("Timeout").asText()).isEqualTo("PT15M");
         assertThat(instance.path("DependsOn").toString()).as("it installs and signals through the public subnet's route")
                 .contains("NetworkVpcPublicSubnet1DefaultRoute");
-        var sub = instance.path("Properties").path("UserData").path("Fn::Base64").path("Fn::Sub");
+        var sub = userDataSub();
         String userData = sub.path(0).asText();
         assertThat(java.util.regex.Pattern.compile("\\$\\{([^}]*)}").matcher(userData).results().map(m -> m.group(1)).toList())
                 .as("Fn::Sub fills in exactly these").containsExactly("AWS::StackName", "NatResource", "AWS::Region");

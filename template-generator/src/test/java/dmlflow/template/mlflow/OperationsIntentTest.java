@@ -94,11 +94,12 @@ class OperationsIntentTest {
         void withoutAnEmailNothingOfItIsMade() {
             for (String type : ALERTING_TYPES) {
                 assertThat(ofType(type)).as(type).isNotEmpty().allSatisfy(entry ->
-                        assertThat(entry.getValue().path("Condition").asText()).as(entry.getKey()).isEqualTo("HasAlarmEmail"));
+                        assertThat(entry.getValue().path("Condition").asText()).as(entry.getKey())
+                                .isIn("HasAlarmEmail", "AlarmsOnPurge"));
             }
             assertThat(condition("HasAlarmEmail").toString()).contains("AlarmEmail");
             assertThat(ofType("AWS::CloudWatch::Alarm")).allSatisfy(entry -> assertThat(entry.getValue().path("Condition")
-                    .asText()).as(entry.getKey()).isIn("HasAlarmEmail", "NatInstance", "AlarmsOnPurge"));
+                    .asText()).as(entry.getKey()).isIn("HasAlarmEmail", "NatInstance"));
             assertThat(condition("AlarmsOnPurge").toString()).contains("HasAlarmEmail");
         }
 
@@ -161,8 +162,12 @@ class OperationsIntentTest {
                     assertThat(statement.path("Condition").isObject()).as(statement.path("Sid").asText()).isTrue();
                 }
                 if (statement.path("Principal").toString().contains("events.amazonaws.com")) {
-                    assertThat(statement.path("Condition").path("ArnEquals").path("aws:SourceArn").path("Fn::GetAtt")
-                            .get(0).asText()).isEqualTo("AlarmsTasksFailToStart");
+                    JsonNode rules = statement.path("Condition").path("ArnEquals").path("aws:SourceArn");
+                    assertThat(rules.get(0).path("Fn::GetAtt").get(0).asText()).isEqualTo("AlarmsTasksFailToStart");
+                    assertThat(rules.get(1).path("Fn::If").get(0).asText()).as("the purge's rule, when it exists")
+                            .isEqualTo("AlarmsOnPurge");
+                    assertThat(references(rules.get(1).path("Fn::If").get(1))).containsExactly("AlarmsPurgeFailed");
+                    assertThat(rules).hasSize(2);
                 }
             }
             assertThat(tlsOnly).isTrue();
@@ -246,22 +251,29 @@ class OperationsIntentTest {
             assertThat(statements.get(1).path("Condition").toString()).contains("ecs-tasks.amazonaws.com");
         }
 
+        /**
+         * A purge that fails reaches the alarm email whatever stops it: gc's error (the start
+         * script exits non-zero after its "dmlflow gc: failed" line), a kill for memory (137), or
+         * a task that never ran (image, secrets, network: a stop code other than the container's
+         * exit). ECS task state change events carry the group the schedule starts the task in.
+         */
         @Test
-        void aFailedPurgeReachesTheAlarmsThroughTheLineTheStartScriptPrints() {
-            JsonNode filter = resource("PurgeFailures");
-            assertThat(filter.path("Condition").asText()).isEqualTo("PurgesDeleted");
-            assertThat(references(filter.path("Properties").path("LogGroupName"))).containsExactly("TrackingLogs");
-            String pattern = filter.path("Properties").path("FilterPattern").asText();
-            assertThat(pattern).isEqualTo("\"" + DeletedDataPurge.FAILURE_LINE + "\"");
-            assertThat(StartScript.text().lines().filter(line -> line.contains(DeletedDataPurge.FAILURE_LINE)).count())
-                    .as("every failure the gc mode reports prints the line").isGreaterThanOrEqualTo(4);
-            JsonNode alarm = resource("PurgeFailedAlarm");
-            assertThat(alarm.path("Condition").asText()).isEqualTo("AlarmsOnPurge");
+        void aPurgeThatDoesNotFinishWellReachesTheAlarmEmail() {
+            assertThat(resource("PurgeSchedule").path("Properties").path("Target").path("EcsParameters").path("Group")
+                    .asText()).isEqualTo(DeletedDataPurge.TASK_GROUP);
+            JsonNode rule = resource("AlarmsPurgeFailed");
+            assertThat(rule.path("Condition").asText()).isEqualTo("AlarmsOnPurge");
             assertThat(condition("AlarmsOnPurge").toString()).contains("PurgesDeleted", "HasAlarmEmail");
-            assertThat(alarm.path("Properties").path("MetricName").asText())
-                    .isEqualTo(filter.path("Properties").path("MetricTransformations").get(0).path("MetricName").asText());
-            assertThat(references(alarm.path("Properties").path("AlarmActions"))).containsExactly("AlarmsTopic");
-            assertThat(alarm.path("Properties").path("AlarmDescription").asText()).contains("./deploy.sh logs");
+            JsonNode detail = rule.path("Properties").path("EventPattern").path("detail");
+            assertThat(detail.path("group").toString()).contains(DeletedDataPurge.TASK_GROUP);
+            assertThat(references(detail.path("clusterArn"))).containsExactly("TrackingCluster");
+            assertThat(detail.path("lastStatus").toString()).contains("STOPPED");
+            assertThat(detail.path("$or").toString()).contains("EssentialContainerExited", "exitCode", "anything-but");
+            assertThat(references(rule.path("Properties").path("Targets").get(0).path("Arn"))).containsExactly("AlarmsTopic");
+            assertThat(resource("AlarmsTopicPolicy").path("Properties").toString()).as("the topic takes its messages")
+                    .contains("AlarmsPurgeFailed");
+            assertThat(StartScript.text().lines().filter(line -> line.contains(DeletedDataPurge.FAILURE_LINE)).count())
+                    .as("every failure the gc mode reports is a line in the log").isGreaterThanOrEqualTo(4);
         }
     }
 

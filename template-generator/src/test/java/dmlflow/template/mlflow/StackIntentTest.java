@@ -116,6 +116,21 @@ class StackIntentTest {
             }
         }
 
+        /**
+         * MlflowImage accepts a private ECR image (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG);
+         * ECS pulls it with the execution role, which needs ECR's pull actions (ECS developer
+         * guide, "Amazon ECS task execution IAM role"), or every task stops with
+         * CannotPullContainerError.
+         */
+        @Test
+        void theExecutionRoleCanPullAPrivateEcrImageOfThisAccount() {
+            String policy = Templates.resource("TrackingTaskExecutionRoleDefaultPolicy").path("Properties").toString();
+            assertThat(policy).contains("ecr:GetAuthorizationToken", "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", ":repository/*");
+            String pattern = Templates.mlflow().path("Parameters").path("MlflowImage").path("AllowedPattern").asText();
+            assertThat("123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/mlflow:v3.17.0-full").matches(pattern);
+        }
+
         @Test
         void noPolicyGrantsAWildcardAction() {
             for (Map.Entry<String, JsonNode> policy : ofType("AWS::IAM::Policy")) {

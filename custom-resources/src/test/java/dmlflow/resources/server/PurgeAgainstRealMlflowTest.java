@@ -55,13 +55,7 @@ class PurgeAgainstRealMlflowTest {
         bucket = "purge-" + UUID.randomUUID().toString().substring(0, 8);
         client.createVersionedBucket(bucket);
         database = MariaDbServer.startSeparate();
-        try (Connection admin = database.admin(); Statement sql = admin.createStatement()) {
-            sql.execute("CREATE DATABASE mlflow CHARACTER SET utf8mb4");
-            sql.execute("CREATE DATABASE mlflow_auth CHARACTER SET utf8mb4");
-            sql.execute("CREATE USER 'mlflow'@'%' IDENTIFIED BY '" + DB_PASSWORD + "'");
-            sql.execute("GRANT ALL PRIVILEGES ON mlflow.* TO 'mlflow'@'%'");
-            sql.execute("GRANT ALL PRIVILEGES ON mlflow_auth.* TO 'mlflow'@'%'");
-        }
+        TrackingContainer.prepareDatabases(database, DB_PASSWORD);
         container = new TrackingContainer(Files.createDirectory(dir.resolve("container")),
                 TrackingContainer.injected(client, database.port(), DB_PASSWORD, ADMIN_PASSWORD, bucket));
         TrackingContainer.Exit migrated = container.migrate();

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
@@ -265,13 +264,7 @@ class TrackingServerAgainstRealMlflowTest {
         bucket = "server-" + UUID.randomUUID().toString().substring(0, 8);
         client.createBucket(bucket);
         database = MariaDbServer.startSeparate();
-        try (Connection admin = database.admin(); Statement sql = admin.createStatement()) {
-            sql.execute("CREATE DATABASE mlflow CHARACTER SET utf8mb4");
-            sql.execute("CREATE DATABASE mlflow_auth CHARACTER SET utf8mb4");
-            sql.execute("CREATE USER 'mlflow'@'%' IDENTIFIED BY '" + DB_PASSWORD + "'");
-            sql.execute("GRANT ALL PRIVILEGES ON mlflow.* TO 'mlflow'@'%'");
-            sql.execute("GRANT ALL PRIVILEGES ON mlflow_auth.* TO 'mlflow'@'%'");
-        }
+        TrackingContainer.prepareDatabases(database, DB_PASSWORD);
         Map<String, String> settings = new TreeMap<>(
                 TrackingContainer.injected(client, database.port(), DB_PASSWORD, ADMIN_PASSWORD, bucket));
         settings.putAll(extra);

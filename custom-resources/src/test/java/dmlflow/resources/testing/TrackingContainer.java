@@ -80,6 +80,20 @@ public final class TrackingContainer implements AutoCloseable {
         return settings;
     }
 
+    /**
+     * What the database-setup function leaves for the server: its two databases and MLflow's own
+     * user with rights on them alone (DatabaseSetupHandler makes them on Aurora).
+     */
+    public static void prepareDatabases(MariaDbServer database, String password) throws java.sql.SQLException {
+        try (java.sql.Connection admin = database.admin(); java.sql.Statement sql = admin.createStatement()) {
+            sql.execute("CREATE DATABASE mlflow CHARACTER SET utf8mb4");
+            sql.execute("CREATE DATABASE mlflow_auth CHARACTER SET utf8mb4");
+            sql.execute("CREATE USER 'mlflow'@'%' IDENTIFIED BY '" + password + "'");
+            sql.execute("GRANT ALL PRIVILEGES ON mlflow.* TO 'mlflow'@'%'");
+            sql.execute("GRANT ALL PRIVILEGES ON mlflow_auth.* TO 'mlflow'@'%'");
+        }
+    }
+
     public Map<String, String> env() {
         return env;
     }

@@ -33,11 +33,20 @@ public abstract class BaseCommand implements Callable<Integer> {
 
     AwsSession session() {
         options.validate();
+        if (change() != null) {
+            change().validate();
+        }
         return sessions.apply(options);
     }
 
+    /** --yes and --timeout-minutes, for a command that changes a stack and follows it; null otherwise. */
+    ChangeOptions change() {
+        return null;
+    }
+
     StackWatcher watcher(AwsSession aws) {
-        return new StackWatcher(aws.cloudFormation(), console, options.poll(), options.timeout(), clock);
+        return new StackWatcher(aws.cloudFormation(), console, options.poll(),
+                change() != null ? change().timeout() : new ChangeOptions().timeout(), clock);
     }
 
     /** Who and where, before anything changes; fails early on missing or expired credentials. */

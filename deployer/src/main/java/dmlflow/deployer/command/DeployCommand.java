@@ -36,6 +36,14 @@ import software.amazon.awssdk.services.cloudformation.model.Tag;
         footer = {"", "Other commands: ./deploy.sh status | outputs | logs | users | plan, ./remove.sh,",
             "and for CodePipeline ./deploy.sh package | execute; each takes --help."})
 public class DeployCommand extends BaseCommand {
+    @Mixin
+    ChangeOptions change = new ChangeOptions();
+
+    @Override
+    ChangeOptions change() {
+        return change;
+    }
+
 
     @Mixin
     StackInputs inputs = new StackInputs();
@@ -72,7 +80,7 @@ public class DeployCommand extends BaseCommand {
                 state = deleteFailedStack(aws, state);
             }
             boolean creating = state.neverDeployed();
-            if (creating && executes() && !options.yes && !console.terminal()) {
+            if (creating && executes() && !change.yes && !console.terminal()) {
                 // Known before any write: a first create always asks, and off a terminal nobody can answer.
                 throw DeployerException.failed("stack " + options.stackName + " does not exist yet, and creating it"
                         + " needs a yes that nobody can type off a terminal: pass --yes (./deploy.sh plan shows what"
@@ -225,7 +233,7 @@ public class DeployCommand extends BaseCommand {
     StackState deleteFailedStack(AwsSession aws, StackState state) {
         String question = "Stack " + state.name() + " is " + state.status() + " (its first creation failed) and can"
                 + " only be deleted. Delete it and create it again? Type yes:";
-        if (!options.yes && !console.confirm(question, "yes", "pass --yes to delete and recreate it")) {
+        if (!change.yes && !console.confirm(question, "yes", "pass --yes to delete and recreate it")) {
             throw DeployerException.failed("stack " + state.name() + " left as " + state.status());
         }
         String cluster = new RetainedData(aws).cluster(state.name()).orElse(null);
@@ -344,7 +352,7 @@ public class DeployCommand extends BaseCommand {
                 return false;
             }
         }
-        return options.yes || console.confirm("Execute this change set? Type yes:", "yes", "pass --yes to execute it");
+        return change.yes || console.confirm("Execute this change set? Type yes:", "yes", "pass --yes to execute it");
     }
 
     /** Says what of the data this change would replace or leave; true when there is any. */

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.services.cloudformation.model.ChangeSetNotFoundException;
 import software.amazon.awssdk.services.cloudformation.model.DescribeChangeSetResponse;
@@ -24,6 +25,14 @@ import software.amazon.awssdk.services.cloudformation.model.ExecutionStatus;
         description = "For CodePipeline: execute the change set 'dmlflow package' recorded and follow the stack to its"
                 + " end; print the tracking URI.")
 public final class ExecuteCommand extends BaseCommand {
+    @Mixin
+    ChangeOptions change = new ChangeOptions();
+
+    @Override
+    ChangeOptions change() {
+        return change;
+    }
+
     static final String RECORD = "build/change-set.json";
 
     @Option(names = "--change-set-file", defaultValue = RECORD, paramLabel = "FILE",

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.services.cloudformation.model.ResourceStatus;
 import software.amazon.awssdk.services.cloudformation.model.StackEvent;
@@ -26,6 +27,14 @@ import software.amazon.awssdk.services.rds.model.DBClusterSnapshot;
                 + " recorded (./deploy.sh --restore brings the server back on them), unless --delete-data is given"
                 + " and confirmed.")
 public final class RemoveCommand extends BaseCommand {
+    @Mixin
+    ChangeOptions change = new ChangeOptions();
+
+    @Override
+    ChangeOptions change() {
+        return change;
+    }
+
     /** The stack's own certificate (HostedZoneId), which ACM releases a little after its listener goes. */
     static final String CERTIFICATE = "LoadBalancerCertificate";
     static final Duration CERTIFICATE_RELEASE = Duration.ofSeconds(30);
@@ -106,7 +115,7 @@ public final class RemoveCommand extends BaseCommand {
     }
 
     private void confirmRemoval() {
-        if (!options.yes && !console.confirm("This deletes stack " + options.stackName + " and the tracking server. Type the"
+        if (!change.yes && !console.confirm("This deletes stack " + options.stackName + " and the tracking server. Type the"
                 + " stack name to go on:", options.stackName, "pass --yes to delete it")) {
             throw DeployerException.failed("nothing was deleted");
         }

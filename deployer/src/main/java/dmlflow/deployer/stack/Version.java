@@ -28,7 +28,7 @@ public final class Version implements CommandLine.IVersionProvider {
         return of(Main.class.getPackage().getImplementationVersion(), System.getenv("DMLFLOW_GIT_DESCRIBE"));
     }
 
-    static String of(String build, String describe) {
+    public static String of(String build, String describe) {
         String base = build == null ? "0.1.0" : build.replace("-SNAPSHOT", "");
         String version = base;
         if (describe != null && !describe.isBlank()) {

@@ -8,6 +8,7 @@ import dmlflow.deployer.console.Console;
 import dmlflow.deployer.console.DeployerException;
 import dmlflow.deployer.testing.TestConsole;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -20,7 +21,7 @@ class CommandLineParsingTest {
         assertThat(deploy.options.stackName).isEqualTo("ml-prod");
         assertThat(deploy.options.region).isEqualTo("eu-central-1");
         assertThat(deploy.options.profile).isEqualTo("ops");
-        assertThat(deploy.options.yes).isTrue();
+        assertThat(deploy.change.yes).isTrue();
         assertThat(deploy.inputs.assignments).containsExactly("Workers=4", "AuthMode=none");
         assertThat(deploy.inputs.parametersFile).isEqualTo(Path.of("cfg.json"));
         assertThat(deploy.inputs.templatePath).isEqualTo(Path.of("templates/mlflow.yaml"));
@@ -31,9 +32,9 @@ class CommandLineParsingTest {
     void defaultsAreTheDocumentedOnes() {
         RemoveCommand remove = CommandLine.populateCommand(new RemoveCommand());
         assertThat(remove.options.stackName).isEqualTo("mlflow");
-        assertThat(remove.options.yes).isFalse();
+        assertThat(remove.change.yes).isFalse();
         assertThat(remove.deleteData).isFalse();
-        assertThat(remove.options.timeoutMinutes).isEqualTo(120);
+        assertThat(remove.change.timeoutMinutes).isEqualTo(120);
     }
 
     @Test
@@ -88,6 +89,22 @@ class CommandLineParsingTest {
         java.util.Set<String> commands = new java.util.TreeSet<>(new picocli.CommandLine(new Main()).getSubcommands().keySet());
         commands.removeAll(java.util.Set.of("deploy", "remove"));
         assertThat(new java.util.TreeSet<>(java.util.List.of(routed.group(1).split("\\s*\\|\\s*")))).isEqualTo(commands);
+    }
+
+    /** --yes and --timeout-minutes only where something is confirmed and followed. */
+    @Test
+    void eachCommandsHelpOffersOnlyTheOptionsItUses() {
+        CommandLine cli = new CommandLine(new Main());
+        for (String quiet : List.of("status", "outputs", "logs", "plan")) {
+            assertThat(cli.getSubcommands().get(quiet).getUsageMessage()).as(quiet)
+                    .doesNotContain("--yes", "--timeout-minutes");
+        }
+        assertThat(cli.getSubcommands().get("users").getSubcommands().get("add").getUsageMessage())
+                .doesNotContain("--yes", "--timeout-minutes").contains("--stack-name");
+        for (String changing : List.of("deploy", "remove", "package", "execute")) {
+            assertThat(cli.getSubcommands().get(changing).getUsageMessage()).as(changing)
+                    .contains("--yes", "--timeout-minutes");
+        }
     }
 
     @Test

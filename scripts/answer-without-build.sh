@@ -1,0 +1,46 @@
+# Sourced by deploy.sh and remove.sh before they build: --help and -V answered from the checkout
+# alone (deployer/help/, written by scripts/update-help.sh and kept equal to the CLI by
+# HelpPagesTest), so a newcomer's first question does not wait for a build.
+# $1: the command the script runs when its first word is an option (deploy or remove); then the
+# script's own arguments.
+
+dmlflow_version() {
+  # As dmlflow.deployer.stack.Version does: the build's version, and git describe's tag or commit.
+  local base describe version
+  base=$(grep -m1 -o '<version>[^<]*</version>' pom.xml | sed 's/<[^>]*>//g; s/-SNAPSHOT$//')
+  describe=$(git describe --tags --always --dirty 2>/dev/null || true)
+  if [[ -z $describe ]]; then
+    version=$base
+  elif [[ $describe =~ ^v?([0-9]+\.[0-9]+\.[0-9]+.*)$ ]]; then
+    version=${BASH_REMATCH[1]}
+  else
+    version="$base+$describe"
+  fi
+  version=$(printf '%s' "$version" | sed 's/[^A-Za-z0-9._+-]/-/g')
+  [[ $version =~ ^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$ ]] || version=$base
+  echo "dmlflow $version"
+}
+
+answer_without_build() {
+  local default=$1
+  shift
+  local last=${!#:-}
+  if [[ $# -ge 1 && ( $last == -V || $last == --version ) ]]; then
+    dmlflow_version
+    exit 0
+  fi
+  if [[ $# -ge 1 && ( $last == -h || $last == --help ) ]]; then
+    local words=("${@:1:$#-1}") page
+    if [[ ${#words[@]} -eq 0 ]]; then
+      page=$default
+    elif [[ $default != deploy ]]; then
+      return 0
+    else
+      page=$(IFS=-; echo "${words[*]}")
+    fi
+    if [[ -f deployer/help/$page.txt ]]; then
+      cat "deployer/help/$page.txt"
+      exit 0
+    fi
+  fi
+}

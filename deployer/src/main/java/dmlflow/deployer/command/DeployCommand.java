@@ -80,11 +80,13 @@ public class DeployCommand extends BaseCommand {
                 state = deleteFailedStack(aws, state);
             }
             boolean creating = state.neverDeployed();
-            if (creating && executes() && !change.yes && !console.terminal()) {
-                // Known before any write: a first create always asks, and off a terminal nobody can answer.
-                throw DeployerException.failed("stack " + options.stackName + " does not exist yet, and creating it"
-                        + " needs a yes that nobody can type off a terminal: pass --yes (./deploy.sh plan shows what"
-                        + " it would create, without credentials)");
+            if (executes() && !change.yes && !console.terminal()) {
+                // Known before any write: a deploy always asks, and off a terminal nobody can answer.
+                throw DeployerException.failed(creating ? "stack " + options.stackName + " does not exist yet, and"
+                        + " creating it needs a yes that nobody can type off a terminal: pass --yes (./deploy.sh plan"
+                        + " shows what it would create, without credentials)"
+                        : "updating stack " + options.stackName + " needs a yes that nobody can type off a terminal:"
+                        + " pass --yes (nothing was uploaded or changed)");
             }
             Map<String, String> previous = creating ? Map.of() : state.parameters();
             // Before anything is made or uploaded: the Rules with the values kept from the stack, and

@@ -61,6 +61,13 @@ public final class RemoveCommand extends BaseCommand {
             announce(aws, "Removing");
             StackState state = StackState.describe(aws.cloudFormation(), options.stackName);
             refuseWhenBusy(state);
+            // Nothing to act on creates nothing: without the stack and the assets stack, there is no
+            // record of kept data either, and no assets bucket is made to look for one.
+            if (!state.exists() && !StackState.describe(aws.cloudFormation(), AssetStore.BOOTSTRAP_STACK).exists()) {
+                throw DeployerException.failed("stack " + options.stackName + " does not exist in " + aws.region().id()
+                        + ", and nothing dmlflow kept is recorded there: nothing to remove (--stack-name and --region"
+                        + " name another)");
+            }
             RetainedData data = new RetainedData(aws);
             AssetStore assets = AssetStore.ensure(aws, bootstrapPath, watcher(aws), console);
             RetainedData.Kept earlier = data.recorded(assets, options.stackName);
@@ -70,6 +77,11 @@ public final class RemoveCommand extends BaseCommand {
                 confirmRemoval();
                 deleteStack(aws, state);
                 state = StackState.describe(aws.cloudFormation(), options.stackName);
+                if (earlier == null) {
+                    console.info("Stack " + options.stackName + " held only a change set that never ran; it is deleted,"
+                            + " and there was nothing else to remove.");
+                    return 0;
+                }
             }
             RetainedData.Kept kept;
             if (state.exists()) {

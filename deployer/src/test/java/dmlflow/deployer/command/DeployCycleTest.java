@@ -96,6 +96,34 @@ class DeployCycleTest {
         assertThat(status(cloudFormation, declined)).as("the REVIEW_IN_PROGRESS stack is gone").isEqualTo("DELETE_COMPLETE");
     }
 
+    /**
+     * A removal that finds nothing to act on creates nothing (not even the assets stack, in a
+     * region that has none) and says so; a stack that holds only a change set that never ran is
+     * deleted and the command ends well.
+     */
+    @Test
+    @Timeout(120)
+    void removingNothingMakesNothingAndAnUnrunChangeSetsStackGoesQuietly() throws Exception {
+        TestConsole nothing = new TestConsole();
+        assertThat(run(nothing, "remove", "--stack-name", "never-made", "--region", "ap-southeast-4", "--yes",
+                "--poll-seconds", "0.1")).isEqualTo(1);
+        assertThat(nothing.err()).contains("stack never-made does not exist in ap-southeast-4", "nothing to remove");
+        CloudFormationClient elsewhere = CloudFormationClient.builder()
+                .region(software.amazon.awssdk.regions.Region.of("ap-southeast-4")).build();
+        assertThat(elsewhere.listStacks().stackSummaries()).as("no assets stack made to look").isEmpty();
+
+        String unrun = "unrun-" + UUID.randomUUID().toString().substring(0, 8);
+        CloudFormationClient cloudFormation = CloudFormationClient.create();
+        String body = java.nio.file.Files.readString(ROOT.resolve("deployer/src/test/resources/pipeline-check-stack.yaml"));
+        cloudFormation.createChangeSet(r -> r.stackName(unrun).changeSetName("never-executed").changeSetType("CREATE")
+                .templateBody(body));
+        TestConsole removed = new TestConsole();
+        assertThat(run(removed, "remove", "--stack-name", unrun, "--yes", "--poll-seconds", "0.1")).as(removed.all()).isZero();
+        assertThat(removed.out()).contains("held only a change set that never ran; it is deleted");
+        assertThat(removed.err()).isEmpty();
+        assertThat(status(cloudFormation, unrun)).isEqualTo("DELETE_COMPLETE");
+    }
+
     @Test
     @Timeout(300)
     void removeAndRestoreGetEverythingBackAndDeleteDataDeletesExactlyWhatWasKept() throws Exception {

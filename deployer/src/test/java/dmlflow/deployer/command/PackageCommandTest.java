@@ -173,7 +173,9 @@ class PackageCommandTest {
     }
 
     private static List<String> executableChangeSets(String stack) {
+        // Filtered by stack here too: moto 5.2's ListChangeSets answers every stack's.
         return CloudFormationClient.create().listChangeSets(r -> r.stackName(stack)).summaries().stream()
+                .filter(summary -> stack.equals(summary.stackName()))
                 .filter(summary -> "AVAILABLE".equals(summary.executionStatusAsString()))
                 .map(summary -> summary.changeSetName()).toList();
     }

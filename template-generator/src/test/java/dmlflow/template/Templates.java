@@ -30,18 +30,28 @@ public final class Templates {
      * readOnlyProperties, tagging): what CloudFormation does on an update, read rather than assumed.
      */
     public static JsonNode registrySchema(String type) {
+        return registrySchemas(List.of(type)).get(type);
+    }
+
+    /** Several types' registry schemas, read by one Python process. */
+    public static Map<String, JsonNode> registrySchemas(java.util.Collection<String> types) {
         String program = String.join("\n",
                 "import json, os, sys, cfnlint",
                 "from cfnlint.data.schemas.providers import us_east_1",
                 "root = os.path.join(os.path.dirname(cfnlint.__file__), 'data', 'schemas', 'resources')",
-                "print(open(os.path.join(root, us_east_1.types[sys.argv[1]] + '.json')).read())");
+                "print(json.dumps({t: json.load(open(os.path.join(root, us_east_1.types[t] + '.json'))) for t in sys.argv[1:]}))");
+        List<String> command = new ArrayList<>(List.of("python3", "-c", program));
+        command.addAll(types);
         try {
-            Process python = new ProcessBuilder("python3", "-c", program, type).redirectErrorStream(true).start();
+            Process python = new ProcessBuilder(command).redirectErrorStream(true).start();
             String output = new String(python.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
             if (!python.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) || python.exitValue() != 0) {
-                throw new AssertionError("cannot read cfn-lint's schema of " + type + ":\n" + output);
+                throw new AssertionError("cannot read cfn-lint's schemas of " + types + ":\n" + output);
             }
-            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(output);
+            Map<String, JsonNode> schemas = new java.util.TreeMap<>();
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(output).fields()
+                    .forEachRemaining(entry -> schemas.put(entry.getKey(), entry.getValue()));
+            return schemas;
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -66,6 +66,25 @@ public abstract class BaseCommand implements Callable<Integer> {
         return watcher.watch(id, before, 0);
     }
 
+    /** The stack of --stack-name, for a command that reads it; a sentence saying where it looked otherwise. */
+    StackState existingStack(AwsSession aws) {
+        StackState state = StackState.describe(aws.cloudFormation(), options.stackName);
+        if (!state.exists()) {
+            throw DeployerException.failed("stack " + options.stackName + " does not exist in " + aws.region().id()
+                    + ": ./deploy.sh creates it (--stack-name and --region name another)");
+        }
+        return state;
+    }
+
+    /** A followed operation's end: the cause and the next step when it failed, its status when it did not. */
+    void requireSucceeded(String stack, StackWatcher.Result result) {
+        if (!result.succeeded()) {
+            throw DeployerException.failed("deployment failed: " + result.rootCause() + "\nThe stack is now "
+                    + result.finalStatus() + ". " + DeployCommand.nextStep(result.finalStatus()));
+        }
+        console.info("Stack " + stack + " is " + result.finalStatus() + ".");
+    }
+
     void refuseWhenBusy(StackState state) {
         if (state.busy()) {
             throw DeployerException.failed("stack " + state.name() + " is " + state.status()

@@ -189,11 +189,7 @@ public class DeployCommand extends BaseCommand {
         planned.planner().execute(plan);
         int total = planned.creating() ? planned.template().resourceCount(planned.values()) : plan.changes().size();
         StackWatcher.Result result = watcher.watch(options.stackName, before, total);
-        if (!result.succeeded()) {
-            throw DeployerException.failed("deployment failed: " + result.rootCause() + "\nThe stack is now "
-                    + result.finalStatus() + ". " + nextStep(result.finalStatus()));
-        }
-        console.info("Stack " + options.stackName + " is " + result.finalStatus() + ".");
+        requireSucceeded(options.stackName, result);
         if (planned.restoring() != null) {
             handOver(aws, planned.assets(), planned.restoring());
         }

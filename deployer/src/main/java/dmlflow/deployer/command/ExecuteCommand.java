@@ -69,11 +69,7 @@ public final class ExecuteCommand extends BaseCommand {
             String before = watcher.newestEvent(stack);
             aws.cloudFormation().executeChangeSet(r -> r.changeSetName(id));
             StackWatcher.Result result = watcher.watch(stack, before, recorded.path("changes").asInt());
-            if (!result.succeeded()) {
-                throw DeployerException.failed("deployment failed: " + result.rootCause() + "\nThe stack is now "
-                        + result.finalStatus() + ". " + DeployCommand.nextStep(result.finalStatus()));
-            }
-            console.info("Stack " + stack + " is " + result.finalStatus() + ".");
+            requireSucceeded(stack, result);
             Outputs.printUsage(console, StackState.describe(aws.cloudFormation(), stack), aws.region().id());
             return 0;
         }

@@ -42,11 +42,7 @@ public final class LogsCommand extends BaseCommand {
     public Integer call() {
         Duration age = age(since);
         try (AwsSession aws = session()) {
-            StackState state = StackState.describe(aws.cloudFormation(), options.stackName);
-            if (!state.exists()) {
-                throw DeployerException.failed("stack " + options.stackName + " does not exist in " + aws.region().id()
-                        + ": ./deploy.sh creates it (--stack-name and --region name another)");
-            }
+            StackState state = existingStack(aws);
             String group = state.output("LogGroup").orElseThrow(() -> DeployerException.failed("stack "
                     + options.stackName + " has no LogGroup output (it is " + state.status() + "): ./deploy.sh status"
                     + " says why"));

@@ -11,10 +11,7 @@ public final class OutputsCommand extends BaseCommand {
     @Override
     public Integer call() {
         try (AwsSession aws = session()) {
-            StackState state = StackState.describe(aws.cloudFormation(), options.stackName);
-            if (!state.exists()) {
-                throw DeployerException.failed("stack " + options.stackName + " does not exist in " + aws.region().id());
-            }
+            StackState state = existingStack(aws);
             state.stack().outputs().forEach(o -> console.info(String.format("%-20s %s", o.outputKey(), o.outputValue())));
             console.info("");
             Outputs.printUsage(console, state, aws.region().id());

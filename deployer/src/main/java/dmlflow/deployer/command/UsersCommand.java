@@ -41,11 +41,7 @@ public final class UsersCommand implements Runnable {
         String adminUsername;
 
         MlflowUsers admin(AwsSession aws) {
-            StackState state = StackState.describe(aws.cloudFormation(), options.stackName);
-            if (!state.exists()) {
-                throw DeployerException.failed("stack " + options.stackName + " does not exist in " + aws.region().id()
-                        + ": ./deploy.sh creates it (--stack-name and --region name another)");
-            }
+            StackState state = existingStack(aws);
             if ("none".equals(state.parameters().get("AuthMode"))) {
                 throw DeployerException.failed("stack " + options.stackName + " runs with AuthMode=none: there are no"
                         + " users to manage. ./deploy.sh -p AuthMode=basic turns sign-in on.");

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Deploys or updates the dmlflow stack: ./deploy.sh [--stack-name NAME] [-p Key=Value]... [--yes]
 # Also: ./deploy.sh status|outputs|logs|users|plan|package|execute [options]. Every option: ./deploy.sh [COMMAND] --help
+# Runs from any directory: paths you give (--parameters FILE, ...) are read from yours.
 set -euo pipefail
-cd "$(dirname "$0")"
-source scripts/answer-without-build.sh
-answer_without_build deploy "$@"
-bash scripts/ensure-built.sh
+home=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+source "$home/scripts/answer-without-build.sh"
+answer_without_build "$home" deploy "$@"
+bash "$home/scripts/ensure-built.sh"
+columns=0
+[[ -t 1 ]] && columns=$(terminal_columns)
 # Which dmlflow this checkout is, for the stack's dmlflow:version tag and DmlflowVersion output.
-DMLFLOW_GIT_DESCRIBE=$(git describe --tags --always --dirty 2>/dev/null || true)
+DMLFLOW_GIT_DESCRIBE=$(git -C "$home" describe --tags --always --dirty 2>/dev/null || true)
 export DMLFLOW_GIT_DESCRIBE
+dmlflow=(java "-Ddmlflow.home=$home" "-Ddmlflow.columns=$columns" -jar "$home/deployer/target/dmlflow-deployer.jar")
 case "${1:-}" in
-  status | outputs | logs | users | plan | package | execute) exec java -jar deployer/target/dmlflow-deployer.jar "$@" ;;
-  "" | -*) exec java -jar deployer/target/dmlflow-deployer.jar deploy "$@" ;;
+  status | outputs | logs | users | plan | package | execute) exec "${dmlflow[@]}" "$@" ;;
+  "" | -*) exec "${dmlflow[@]}" deploy "$@" ;;
   # Not a command deploy.sh knows: dmlflow names the closest one and its usage.
-  *) exec java -jar deployer/target/dmlflow-deployer.jar "$@" ;;
+  *) exec "${dmlflow[@]}" "$@" ;;
 esac

@@ -1,14 +1,14 @@
 # Sourced by deploy.sh and remove.sh before they build: --help and -V answered from the checkout
 # alone (deployer/help/, written by scripts/update-help.sh and kept equal to the CLI by
 # HelpPagesTest), so a newcomer's first question does not wait for a build.
-# $1: the command the script runs when its first word is an option (deploy or remove); then the
-# script's own arguments.
+# answer_without_build HOME DEFAULT ARGS...: HOME is the checkout; DEFAULT the command the script
+# runs when its first word is an option (deploy or remove); then the script's own arguments.
 
 dmlflow_version() {
   # As dmlflow.deployer.stack.Version does: the build's version, and git describe's tag or commit.
-  local base describe version
-  base=$(grep -m1 -o '<version>[^<]*</version>' pom.xml | sed 's/<[^>]*>//g; s/-SNAPSHOT$//')
-  describe=$(git describe --tags --always --dirty 2>/dev/null || true)
+  local home=$1 base describe version
+  base=$(grep -m1 -o '<version>[^<]*</version>' "$home/pom.xml" | sed 's/<[^>]*>//g; s/-SNAPSHOT$//')
+  describe=$(git -C "$home" describe --tags --always --dirty 2>/dev/null || true)
   if [[ -z $describe ]]; then
     version=$base
   elif [[ $describe =~ ^v?([0-9]+\.[0-9]+\.[0-9]+.*)$ ]]; then
@@ -22,11 +22,11 @@ dmlflow_version() {
 }
 
 answer_without_build() {
-  local default=$1
-  shift
+  local home=$1 default=$2
+  shift 2
   local last=${!#:-}
   if [[ $# -ge 1 && ( $last == -V || $last == --version ) ]]; then
-    dmlflow_version
+    dmlflow_version "$home"
     exit 0
   fi
   if [[ $# -ge 1 && ( $last == -h || $last == --help ) ]]; then
@@ -38,9 +38,22 @@ answer_without_build() {
     else
       page=$(IFS=-; echo "${words[*]}")
     fi
-    if [[ -f deployer/help/$page.txt ]]; then
-      cat "deployer/help/$page.txt"
+    if [[ -f $home/deployer/help/$page.txt ]]; then
+      cat "$home/deployer/help/$page.txt"
       exit 0
     fi
+  fi
+}
+
+# The terminal's width for the CLI's tables and live line (the JVM cannot ask the terminal): 0
+# when standard output is not a terminal (then no line is cut) or its size is unknown.
+# Call it as columns=$(terminal_columns) after checking [[ -t 1 ]] in the script itself.
+terminal_columns() {
+  local size
+  size=$(stty size 2>/dev/null </dev/tty || true)
+  if [[ $size =~ ^[0-9]+\ ([0-9]+)$ ]]; then
+    echo "${BASH_REMATCH[1]}"
+  else
+    echo 0
   fi
 }

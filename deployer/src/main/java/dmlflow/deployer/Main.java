@@ -1,5 +1,6 @@
 package dmlflow.deployer;
 
+import dmlflow.deployer.aws.AwsErrors;
 import dmlflow.deployer.aws.AwsSession;
 import dmlflow.deployer.command.BaseCommand;
 import dmlflow.deployer.command.CommonOptions;
@@ -15,12 +16,15 @@ import dmlflow.deployer.command.UsersCommand;
 import dmlflow.deployer.console.Console;
 import dmlflow.deployer.console.DeployerException;
 import dmlflow.deployer.console.Interruption;
+import dmlflow.deployer.stack.ParameterValidator;
 import dmlflow.deployer.stack.Version;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
-import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
 
 /** {@code dmlflow}: the CLI behind deploy.sh and remove.sh. Exit codes: 0 ok, 1 failed, 2 usage. */
 @Command(name = "dmlflow", mixinStandardHelpOptions = true, versionProvider = Version.class,
@@ -46,6 +50,7 @@ public final class Main implements Runnable {
         // Every command answers -V as the top one does (./deploy.sh -V runs deploy's).
         cli.getSubcommands().values().forEach(sub -> sub.getCommandSpec().version(cli.getCommandSpec().version()));
         cli.setExecutionExceptionHandler((failure, command, parsed) -> report(failure, console, verbose(command)));
+        cli.setParameterExceptionHandler((mistake, given) -> usageError(mistake, console));
         cli.setOut(new java.io.PrintWriter(System.out, true));
         return cli.execute(args);
     }
@@ -62,12 +67,11 @@ public final class Main implements Runnable {
         if (failure instanceof DeployerException known) {
             code = known.exitCode();
             message = known.getMessage();
-        } else if (failure instanceof AwsServiceException aws) {
-            message = explain(aws);
-        } else if (failure instanceof SdkClientException client) {
-            message = explain(client);
+        } else if (failure instanceof SdkException aws) {
+            message = AwsErrors.explain(aws);
         } else {
-            message = "unexpected failure: " + failure + " (run again with --verbose for the details)";
+            message = "unexpected failure (" + failure.getClass().getSimpleName() + "), which is a bug in dmlflow: run"
+                    + " again with --verbose and report what it prints";
         }
         console.error("Error: " + message);
         if (verbose) {
@@ -78,35 +82,72 @@ public final class Main implements Runnable {
         return code;
     }
 
-    static String explain(AwsServiceException e) {
-        String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
-        String text = e.awsErrorDetails() == null || e.awsErrorDetails().errorMessage() == null
-                ? e.getMessage() : e.awsErrorDetails().errorMessage();
-        String service = e.awsErrorDetails() == null ? "AWS" : e.awsErrorDetails().serviceName();
-        if (code != null && (code.startsWith("ExpiredToken") || code.equals("RequestExpired")
-                || code.equals("InvalidClientTokenId") || code.equals("UnrecognizedClientException"))) {
-            return "the AWS credentials are expired or invalid (" + code + "): refresh them (for example"
-                    + " aws sso login, or aws configure) and run again";
+    /**
+     * A command line picocli cannot read: what is wrong in one line, the closest command or option
+     * when one was misspelt, and a short usage line naming the script the person typed.
+     */
+    static int usageError(CommandLine.ParameterException mistake, Console console) {
+        CommandLine where = mistake.getCommandLine();
+        String script = script(where);
+        String message = mistake.getMessage();
+        if (mistake instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            String first = unmatched.getUnmatched().get(0);
+            if (first.startsWith("-")) {
+                message = unknownOption(where, first.split("=", 2)[0], script);
+            } else if (!where.getSubcommands().isEmpty()) {
+                String closest = ParameterValidator.closest(first, where.getSubcommands().keySet());
+                message = "'" + first + "' is not a command" + (closest == null ? ""
+                        : ": did you mean " + script(where.getSubcommands().get(closest)) + "?");
+            } else {
+                message = script + " takes no argument '" + first + "'";
+            }
         }
-        if (code != null && (code.contains("AccessDenied") || code.equals("UnauthorizedOperation"))) {
-            return service + " refused the call (" + code + "): " + text
-                    + ". The identity needs CloudFormation, S3, IAM and the services the stack creates.";
-        }
-        if (code != null && code.startsWith("Throttl")) {
-            return service + " kept throttling the requests (" + code + "), even after retries: wait a minute and run again";
-        }
-        return service + " " + code + ": " + text;
+        console.error("Error: " + message);
+        String more = where.getSubcommands().isEmpty() ? "[OPTIONS]" : "[COMMAND] [OPTIONS]";
+        console.error("Usage: " + script + " " + more + "   (" + script + " --help lists "
+                + (where.getSubcommands().isEmpty() ? "the options" : "the commands and options") + ")");
+        return DeployerException.USAGE;
     }
 
-    static String explain(SdkClientException e) {
-        String text = e.getMessage() == null ? e.toString() : e.getMessage();
-        if (text.contains("Unable to load credentials")) {
-            return "no AWS credentials found: run aws configure (or aws sso login), set AWS_PROFILE, or pass --profile";
+    /** An option this command does not have: the one meant, or the commands that have it. */
+    private static String unknownOption(CommandLine where, String option, String script) {
+        // A misspelt long option has a closest one; a one-letter option is too short to guess from.
+        List<String> names = where.getCommandSpec().options().stream().filter(o -> !o.hidden())
+                .flatMap(o -> Arrays.stream(o.names())).filter(name -> name.startsWith("--")).toList();
+        String closest = option.startsWith("--") ? ParameterValidator.closest(option, names) : null;
+        if (closest != null) {
+            return "unknown option " + option + " for " + script + ": did you mean " + closest + "?";
         }
-        if (text.contains("Unable to load region")) {
-            return "no AWS region: pass --region or set AWS_REGION";
+        List<String> having = new ArrayList<>();
+        collect(where.getCommandSpec().root().commandLine(), option, having);
+        return "unknown option " + option + " for " + script + (having.isEmpty() ? ""
+                : ": it is an option of " + String.join(", ", having));
+    }
+
+    private static void collect(CommandLine command, String option, List<String> having) {
+        if (command.getCommandSpec().findOption(option) != null && command.getCommandSpec().parent() != null) {
+            having.add(script(command));
         }
-        return "cannot reach AWS: " + text;
+        command.getSubcommands().values().forEach(sub -> collect(sub, option, having));
+    }
+
+    /** How a person types the command: ./deploy.sh status, ./deploy.sh users add, ./remove.sh. */
+    static String script(CommandLine command) {
+        List<String> words = new ArrayList<>(Arrays.asList(command.getCommandSpec().qualifiedName(" ").split(" ")));
+        words.remove(0);
+        if (words.isEmpty() || words.get(0).equals("deploy")) {
+            return String.join(" ", prepend("./deploy.sh", words.isEmpty() ? words : words.subList(1, words.size())));
+        }
+        if (words.get(0).equals("remove")) {
+            return String.join(" ", prepend("./remove.sh", words.subList(1, words.size())));
+        }
+        return String.join(" ", prepend("./deploy.sh", words));
+    }
+
+    private static List<String> prepend(String first, List<String> rest) {
+        List<String> words = new ArrayList<>(List.of(first));
+        words.addAll(rest);
+        return words;
     }
 
     /** Builds every command with the run's console and AWS session factory. */

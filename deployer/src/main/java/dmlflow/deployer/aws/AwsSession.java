@@ -79,6 +79,8 @@ public final class AwsSession implements AutoCloseable {
                 .retryStrategy(RetryMode.STANDARD)
                 .apiCallTimeout(CALL_TIMEOUT)
                 .apiCallAttemptTimeout(READ_TIMEOUT.plusSeconds(5))
+                // modifyException runs last to first: AwsErrors sees the sentence SilentEndpoints makes.
+                .addExecutionInterceptor(new AwsErrors())
                 .addExecutionInterceptor(silentEndpoints)
                 .build();
     }
@@ -86,6 +88,8 @@ public final class AwsSession implements AutoCloseable {
     private ClientOverrideConfiguration uploadOverrides() {
         return ClientOverrideConfiguration.builder()
                 .retryStrategy(RetryMode.STANDARD)
+                // modifyException runs last to first: AwsErrors sees the sentence SilentEndpoints makes.
+                .addExecutionInterceptor(new AwsErrors())
                 .addExecutionInterceptor(silentEndpoints)
                 .build();
     }

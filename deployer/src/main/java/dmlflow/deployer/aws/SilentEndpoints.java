@@ -23,6 +23,8 @@ import software.amazon.awssdk.http.SdkHttpRequest;
  */
 final class SilentEndpoints implements ExecutionInterceptor {
     static final Duration NOTICE_AFTER = Duration.ofSeconds(5);
+    /** How the sentence this interceptor makes of a timeout starts (AwsErrors passes it on as it is). */
+    static final String NO_ANSWER = "no answer from ";
     private static final ExecutionAttribute<String> ENDPOINT = new ExecutionAttribute<>("dmlflow.endpoint");
     private static final ExecutionAttribute<ScheduledFuture<?>> NOTICE = new ExecutionAttribute<>("dmlflow.notice");
     private static final ExecutionAttribute<Long> STARTED = new ExecutionAttribute<>("dmlflow.started");
@@ -69,7 +71,7 @@ final class SilentEndpoints implements ExecutionInterceptor {
         }
         Long started = attributes.getAttribute(STARTED);
         long seconds = started == null ? giveUpAfter.toSeconds() : Duration.ofNanos(System.nanoTime() - started).toSeconds();
-        return SdkClientException.builder().message("no answer from " + endpoint + " after " + seconds
+        return SdkClientException.builder().message(NO_ANSWER + endpoint + " after " + seconds
                 + " s: it is unreachable or does not respond (check the network, a proxy, AWS_ENDPOINT_URL)")
                 .cause(failure).build();
     }

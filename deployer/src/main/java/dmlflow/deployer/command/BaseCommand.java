@@ -4,6 +4,7 @@ import dmlflow.deployer.aws.AwsSession;
 import dmlflow.deployer.aws.Identity;
 import dmlflow.deployer.console.Console;
 import dmlflow.deployer.console.DeployerException;
+import dmlflow.deployer.stack.NextStep;
 import dmlflow.deployer.stack.StackState;
 import dmlflow.deployer.stack.StackWatcher;
 import java.time.Clock;
@@ -76,13 +77,12 @@ public abstract class BaseCommand implements Callable<Integer> {
         return state;
     }
 
-    /** A followed operation's end: the cause and the next step when it failed, its status when it did not. */
+    /** A followed operation's end: the cause, the stack's status and the next step when it failed. */
     void requireSucceeded(String stack, StackWatcher.Result result) {
         if (!result.succeeded()) {
             throw DeployerException.failed("deployment failed: " + result.rootCause() + "\nThe stack is now "
-                    + result.finalStatus() + ". " + DeployCommand.nextStep(result.finalStatus()));
+                    + result.finalStatus() + ". " + NextStep.after(result.finalStatus(), stack));
         }
-        console.info("Stack " + stack + " is " + result.finalStatus() + ".");
     }
 
     void refuseWhenBusy(StackState state) {

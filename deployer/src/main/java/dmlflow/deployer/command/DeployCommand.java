@@ -70,7 +70,6 @@ public class DeployCommand extends BaseCommand {
         ParameterInput input = checked.input();
         ParameterValidator validator = checked.validator();
         boolean takesCode = checked.takesCode();
-        Preflight.check(console);
 
         try (AwsSession aws = session()) {
             announce(aws, doing());
@@ -99,7 +98,7 @@ public class DeployCommand extends BaseCommand {
                 DomainZone.check(aws.route53(), zone, domain, DomainZone.madeBy(previous, zone, domain));
             }
 
-            AssetStore assets = AssetStore.ensure(aws, inputs.bootstrapPath, watcher(aws), console);
+            AssetStore assets = AssetStore.ensure(aws, inputs.bootstrap(), watcher(aws), console);
             Map<String, String> given = new LinkedHashMap<>(input.parameters());
             Version.addTo(template, given);
             RetainedData.Kept restoring = null;
@@ -111,12 +110,12 @@ public class DeployCommand extends BaseCommand {
             }
             if (takesCode) {
                 given.put(StackTemplate.CODE_BUCKET, assets.bucket());
-                given.put(StackTemplate.CODE_KEY, assets.upload(inputs.jar, "custom-resources", "jar", console));
+                given.put(StackTemplate.CODE_KEY, assets.upload(inputs.jar(), "custom-resources", "jar", console));
             }
             pinNatImage(aws, template, given, previous, creating);
             Map<String, String> values = template.effective(given, previous);
             validator.checkEffective(values);
-            ParameterValidator.warnings(values).forEach(console::info);
+            ParameterValidator.warnings(values).forEach(console::warn);
             String templateUrl = assets.url(assets.upload(template.path(), "templates", "yaml", console));
 
             ChangeSetPlanner planner = new ChangeSetPlanner(aws.cloudFormation(), options.poll(), clock);
@@ -127,11 +126,11 @@ public class DeployCommand extends BaseCommand {
                 return noChanges(aws);
             }
             console.info((creating ? "The new stack will hold " : "Changes to stack " + options.stackName + ":")
-                    + (creating ? plan.changes().size() + " resources." : ""));
+                    + (creating ? plan.changes().size() + (plan.changes().size() == 1 ? " resource." : " resources.") : ""));
             if (!creating) {
                 ChangeSetPlanner.describe(plan).forEach(console::info);
             }
-            CostEstimate.reportOrWhyNot(values, inputs.pricesDirectory, aws.region().id())
+            CostEstimate.reportOrWhyNot(values, inputs.prices(), aws.region().id())
                     .forEach(console::info);
             outageNotes(plan).forEach(console::info);
             String snapshot = values.getOrDefault(RetainedData.SNAPSHOT_PARAMETER, "");
@@ -334,7 +333,7 @@ public class DeployCommand extends BaseCommand {
             return;
         }
         // Only on this rare path, after the failed stack is gone (the question comes first).
-        AssetStore assets = AssetStore.ensure(aws, inputs.bootstrapPath, watcher(aws), console);
+        AssetStore assets = AssetStore.ensure(aws, inputs.bootstrap(), watcher(aws), console);
         RetainedData data = new RetainedData(aws);
         RetainedData.Kept kept = data.recorded(assets, options.stackName);
         List<String> found = data.finalSnapshots(options.stackName, cluster);
@@ -358,7 +357,7 @@ public class DeployCommand extends BaseCommand {
         List<ResourceChange> risks = plan.dataRisks();
         if (!risks.isEmpty() || !parameterChanges.isEmpty()) {
             console.info("");
-            console.info("WARNING: this change removes or replaces what holds data:");
+            console.warn("WARNING: this change removes or replaces what holds data:");
             for (ResourceChange risk : risks) {
                 boolean restoredDatabase = "AWS::RDS::DBCluster".equals(risk.resourceType()) && !restoredFrom.isEmpty();
                 console.info("  " + risk.logicalResourceId() + " (" + risk.resourceType() + "): "
@@ -412,23 +411,5 @@ public class DeployCommand extends BaseCommand {
 
     private static List<Tag> tags(Map<String, String> tags) {
         return tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList();
-    }
-
-    static String nextStep(String status) {
-        return switch (status) {
-            case "ROLLBACK_COMPLETE" -> "Its first creation failed and was rolled back (what it made is gone; kept"
-                    + " data a restore named is untouched). Fix the cause and run ./deploy.sh again: it offers to delete"
-                    + " the failed stack first.";
-            case "UPDATE_ROLLBACK_COMPLETE" -> "Its resources are back on their previous settings. If a schema"
-                    + " migration failed half-way, the previous MLflow cannot serve the changed schema: restore the"
-                    + " snapshot taken before the upgrade (README, Operations). Fix the cause and deploy again.";
-            case "UPDATE_ROLLBACK_FAILED" -> "CloudFormation could not roll back: fix the resource it names, then"
-                    + " run aws cloudformation continue-update-rollback --stack-name STACK. If it names the service"
-                    + " after a schema migration (the old MLflow cannot serve the upgraded schema), add"
-                    + " --resources-to-skip TrackingServiceService and deploy the new image again.";
-            case "ROLLBACK_FAILED" -> "The rollback failed too: see the events in the console, then remove the"
-                    + " stack with ./remove.sh.";
-            default -> "See its events in the CloudFormation console.";
-        };
     }
 }

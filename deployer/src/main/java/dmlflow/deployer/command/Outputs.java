@@ -1,6 +1,8 @@
 package dmlflow.deployer.command;
 
 import dmlflow.deployer.console.Console;
+import dmlflow.deployer.console.DeployerException;
+import dmlflow.deployer.stack.NextStep;
 import dmlflow.deployer.stack.StackState;
 import java.util.Map;
 
@@ -9,15 +11,29 @@ final class Outputs {
     private Outputs() {
     }
 
+    /**
+     * Prints how to use the server, ending on the line that says it is ready; a stack without a
+     * TrackingUri output (one that is gone, never got that far, or is not dmlflow's) is no server
+     * to use, and that is a failure that says what to run next.
+     */
     static void printUsage(Console console, StackState state, String region) {
+        if (!state.exists() || state.neverDeployed()) {
+            throw DeployerException.failed("stack " + state.name() + " is " + state.status() + ". "
+                    + NextStep.after(state.status(), state.name()));
+        }
         Map<String, String> outputs = state.outputs();
         String uri = outputs.get("TrackingUri");
-        if (uri == null) {
-            console.info("The stack has no TrackingUri output; its outputs: " + outputs);
-            return;
+        if (uri == null && !NextStep.goingWell(state.status())) {
+            throw DeployerException.failed("stack " + state.name() + " is " + state.status() + " and has no tracking"
+                    + " server. " + NextStep.after(state.status(), state.name()));
         }
-        String version = outputs.get("MlflowVersion");
-        console.info("MLflow" + (version == null ? "" : " " + version) + " is ready at " + uri);
+        if (uri == null) {
+            throw DeployerException.failed("stack " + state.name() + " is " + state.status() + " but has no TrackingUri"
+                    + " output, so there is no tracking server to use: it was not made from dmlflow's template"
+                    + (outputs.isEmpty() ? " (it has no outputs at all)" : " (its outputs: "
+                    + String.join(", ", outputs.keySet()) + ")") + ". ./deploy.sh --stack-name " + state.name()
+                    + " puts dmlflow's template on it; --stack-name names another stack.");
+        }
         boolean login = !"none".equals(state.parameters().get("AuthMode")) && outputs.containsKey("AdminSecretArn");
         String readPassword = "aws secretsmanager get-secret-value --secret-id " + outputs.get("AdminSecretArn")
                 + " --region " + region + " --query SecretString --output text";
@@ -36,5 +52,9 @@ final class Outputs {
             console.info("  export MLFLOW_TRACKING_PASSWORD=\"$(" + readPassword
                     + " | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"password\"])')\"");
         }
+        console.info("");
+        String version = outputs.get("MlflowVersion");
+        console.success("Stack " + state.name() + " is " + state.status() + ": MLflow" + (version == null ? "" : " " + version)
+                + " is ready at " + uri);
     }
 }

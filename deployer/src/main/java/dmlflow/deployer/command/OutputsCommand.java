@@ -1,7 +1,7 @@
 package dmlflow.deployer.command;
 
 import dmlflow.deployer.aws.AwsSession;
-import dmlflow.deployer.console.DeployerException;
+import dmlflow.deployer.console.Table;
 import dmlflow.deployer.stack.StackState;
 import picocli.CommandLine.Command;
 
@@ -12,7 +12,9 @@ public final class OutputsCommand extends BaseCommand {
     public Integer call() {
         try (AwsSession aws = session()) {
             StackState state = existingStack(aws);
-            state.stack().outputs().forEach(o -> console.info(String.format("%-20s %s", o.outputKey(), o.outputValue())));
+            Table table = new Table("");
+            state.stack().outputs().forEach(o -> table.row(o.outputKey(), o.outputValue()));
+            table.lines().forEach(console::info);
             console.info("");
             Outputs.printUsage(console, state, aws.region().id());
             return 0;

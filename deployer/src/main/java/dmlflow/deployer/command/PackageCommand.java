@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dmlflow.deployer.aws.AwsSession;
 import dmlflow.deployer.console.DeployerException;
+import dmlflow.deployer.console.Problems;
 import dmlflow.deployer.stack.ChangeSetPlanner;
 import dmlflow.deployer.stack.StackState;
 import java.io.IOException;
@@ -129,7 +130,7 @@ public final class PackageCommand extends DeployCommand {
             }
             Files.writeString(output, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(record) + "\n");
         } catch (IOException e) {
-            throw DeployerException.failed("cannot write " + output + ": " + e.getMessage());
+            throw DeployerException.failed("cannot write " + output + ": " + Problems.of(e));
         }
     }
 }

@@ -1,5 +1,6 @@
 package dmlflow.deployer.command;
 
+import dmlflow.deployer.console.Table;
 import dmlflow.deployer.cost.CostEstimate;
 import dmlflow.deployer.cost.ServerCapacity;
 import dmlflow.deployer.stack.ParameterInput;
@@ -41,15 +42,17 @@ public final class PlanCommand extends BaseCommand {
         validator.checkEffective(effective);
 
         console.info("Template " + template.path() + ": valid with these parameters.");
-        ParameterValidator.warnings(effective).forEach(console::info);
+        ParameterValidator.warnings(effective).forEach(console::warn);
         console.info("");
         console.info("Parameters (stack " + options.stackName + "):");
+        Table parameters = new Table("  ");
         template.parameters().forEach((name, spec) -> {
             String source = input.parameters().containsKey(name) ? "given"
                     : deployerSets.contains(name) ? "set by deploy" : "default";
             String value = spec.noEcho() ? "****" : effective.get(name);
-            console.info(String.format("  %-28s %-40s (%s)", name, value, source));
+            parameters.row(name, value.isEmpty() ? "(empty)" : value, "(" + source + ")");
         });
+        parameters.lines().forEach(console::info);
         Map<String, Integer> counts = template.resourceCounts(effective);
         console.info("");
         console.info("A new stack would hold " + counts.values().stream().mapToInt(Integer::intValue).sum() + " resources:");
@@ -57,7 +60,7 @@ public final class PlanCommand extends BaseCommand {
         console.info("");
         ServerCapacity.describe(effective).forEach(console::info);
         console.info("");
-        CostEstimate.reportOrWhyNot(effective, inputs.pricesDirectory, region()).forEach(console::info);
+        CostEstimate.reportOrWhyNot(effective, inputs.prices(), region()).forEach(console::info);
         return 0;
     }
 }

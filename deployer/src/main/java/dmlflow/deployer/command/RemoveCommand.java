@@ -48,8 +48,8 @@ public final class RemoveCommand extends BaseCommand {
             + " terminal; --yes does not answer them).")
     boolean confirmDeleteData;
 
-    @Option(names = "--bootstrap-template", defaultValue = "templates/bootstrap.yaml", paramLabel = "FILE",
-            description = "The assets-bucket template (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bootstrap-template", paramLabel = "FILE",
+            description = "The assets-bucket template (default: templates/bootstrap.yaml of the dmlflow checkout).")
     Path bootstrapPath;
 
     @Override
@@ -69,7 +69,8 @@ public final class RemoveCommand extends BaseCommand {
                         + " name another)");
             }
             RetainedData data = new RetainedData(aws);
-            AssetStore assets = AssetStore.ensure(aws, bootstrapPath, watcher(aws), console);
+            AssetStore assets = AssetStore.ensure(aws, Checkout.fileOr(bootstrapPath, "templates/bootstrap.yaml"),
+                    watcher(aws), console);
             RetainedData.Kept earlier = data.recorded(assets, options.stackName);
 
             if (state.exists() && state.neverDeployed()) {
@@ -227,6 +228,10 @@ public final class RemoveCommand extends BaseCommand {
     }
 
     private void report(RetainedData data, RetainedData.Kept kept, String region) {
+        if (kept.itemCount() == 0 && kept.cluster() == null) {
+            console.info("The stack held no data (no artifact bucket, database or secret): nothing was kept.");
+            return;
+        }
         console.info("Kept, on purpose, and recorded for ./deploy.sh --restore:");
         describe(data, kept, false).stream().map(line -> line.replace("; restorable for "
                 + RetainedData.SECRET_RECOVERY_DAYS + " days", "")).forEach(line -> console.info("  " + line));

@@ -27,21 +27,39 @@ final class StackInputs {
             description = "Parameters and tags in CodePipeline's template-configuration format: {\"Parameters\":{…},\"Tags\":{…}}.")
     Path parametersFile;
 
-    @Option(names = "--template", defaultValue = "templates/mlflow.yaml", paramLabel = "FILE",
-            description = "The stack template (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--template", paramLabel = "FILE",
+            description = "The stack template (default: templates/mlflow.yaml of the dmlflow checkout).")
     Path templatePath;
 
-    @Option(names = "--bootstrap-template", defaultValue = "templates/bootstrap.yaml", paramLabel = "FILE",
-            description = "The assets-bucket template (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bootstrap-template", paramLabel = "FILE",
+            description = "The assets-bucket template (default: templates/bootstrap.yaml of the dmlflow checkout).")
     Path bootstrapPath;
 
-    @Option(names = "--prices", defaultValue = "pricing", paramLabel = "DIR",
-            description = "Price files, one per region (REGION.json), for the cost estimate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--prices", paramLabel = "DIR",
+            description = "Price files, one per region (REGION.json), for the cost estimate (default: pricing of the"
+                    + " dmlflow checkout).")
     Path pricesDirectory;
 
-    @Option(names = "--jar", defaultValue = "custom-resources/target/custom-resources.jar", paramLabel = "FILE",
-            description = "The custom-resources jar (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--jar", paramLabel = "FILE",
+            description = "The custom-resources jar (default: custom-resources/target/custom-resources.jar of the"
+                    + " dmlflow checkout).")
     Path jar;
+
+    Path template() {
+        return Checkout.fileOr(templatePath, "templates/mlflow.yaml");
+    }
+
+    Path bootstrap() {
+        return Checkout.fileOr(bootstrapPath, "templates/bootstrap.yaml");
+    }
+
+    Path prices() {
+        return Checkout.fileOr(pricesDirectory, "pricing");
+    }
+
+    Path jar() {
+        return Checkout.fileOr(jar, "custom-resources/target/custom-resources.jar");
+    }
 
     /** The template, the given parameters, and a validator that has already refused bad names and values. */
     record Checked(StackTemplate template, ParameterInput input, ParameterValidator validator) {
@@ -58,15 +76,15 @@ final class StackInputs {
     }
 
     Checked check(boolean needsJar) {
-        StackTemplate template = StackTemplate.load(templatePath);
+        StackTemplate template = StackTemplate.load(template());
         ParameterInput input = ParameterInput.of(assignments, parametersFile);
         ParameterValidator validator = new ParameterValidator(template);
         validator.checkNames(input.parameters(), Set.of(StackTemplate.CODE_BUCKET, StackTemplate.CODE_KEY, Version.PARAMETER));
         validator.checkValues(input.parameters());
         validator.checkRules(input.parameters());
         Checked checked = new Checked(template, input, validator);
-        if (needsJar && checked.takesCode() && !Files.isRegularFile(jar)) {
-            throw DeployerException.usage("no custom-resources jar at " + jar
+        if (needsJar && checked.takesCode() && !Files.isRegularFile(jar())) {
+            throw DeployerException.usage("no custom-resources jar at " + jar()
                     + ": build it with ./mvnw -pl custom-resources -am package -DskipTests (deploy.sh does)");
         }
         return checked;

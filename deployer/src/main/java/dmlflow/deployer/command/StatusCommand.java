@@ -1,6 +1,7 @@
 package dmlflow.deployer.command;
 
 import dmlflow.deployer.aws.AwsSession;
+import dmlflow.deployer.stack.NextStep;
 import dmlflow.deployer.stack.StackState;
 import dmlflow.deployer.stack.StackWatcher;
 import dmlflow.deployer.stack.Version;
@@ -9,7 +10,9 @@ import picocli.CommandLine.Command;
 import software.amazon.awssdk.services.cloudformation.model.StackEvent;
 
 /** Where the stack is: its status, and why when that is a failure. */
-@Command(name = "status", mixinStandardHelpOptions = true, description = "Show the stack's status, and the cause of its latest operation's failure.")
+@Command(name = "status", mixinStandardHelpOptions = true, description = {"Show the stack's status, the cause of its latest operation's failure, and what to run next.",
+            "Exits 0 when the stack is complete or on its way there (being created or updated); 1 when it failed,"
+                    + " rolled back, is being deleted or does not exist."})
 public final class StatusCommand extends BaseCommand {
     @Override
     public Integer call() {
@@ -17,6 +20,7 @@ public final class StatusCommand extends BaseCommand {
             StackState state = StackState.describe(aws.cloudFormation(), options.stackName);
             if (!state.exists()) {
                 console.info("Stack " + options.stackName + " does not exist in " + aws.region().id() + ".");
+                console.info(NextStep.after(state.status(), options.stackName));
                 return 1;
             }
             var stack = state.stack();
@@ -31,9 +35,9 @@ public final class StatusCommand extends BaseCommand {
             if (state.status().contains("FAILED") || state.status().contains("ROLLBACK")) {
                 List<StackEvent> events = StackWatcher.latestOperation(aws.cloudFormation(), options.stackName);
                 console.info("Last failure: " + StackWatcher.rootCause(events, stack.stackStatusReason()));
-                return 1;
             }
-            return 0;
+            console.info(NextStep.after(state.status(), options.stackName));
+            return NextStep.goingWell(state.status()) ? 0 : 1;
         }
     }
 }

@@ -9,27 +9,80 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Where the deployer talks to its operator: progress to stdout, errors to stderr, questions on
- * a terminal only. Live (rewritten) progress lines only on a terminal; plain lines in CI.
+ * a terminal only. Live (rewritten) progress lines only on a terminal; plain lines in CI. On a
+ * terminal the live line is cut to its width and failures, warnings and the ready line are
+ * coloured, unless NO_COLOR is set (no-color.org); piped, the same words without either.
  */
 public final class Console {
+    /** The live line's width when a terminal does not say its own (deploy.sh passes stty's). */
+    static final int DEFAULT_COLUMNS = 80;
+    private static final String RED = "\033[31m";
+    private static final String YELLOW = "\033[33m";
+    private static final String GREEN = "\033[32m";
+    private static final String RESET = "\033[0m";
+
     private final PrintStream out;
     private final PrintStream err;
     private final BufferedReader in;
     private final boolean terminal;
+    private final int columns;
+    private final boolean colour;
     private boolean progressShown;
 
     public Console(PrintStream out, PrintStream err, BufferedReader in, boolean terminal) {
+        this(out, err, in, terminal, terminal ? DEFAULT_COLUMNS : 0, false);
+    }
+
+    /**
+     * @param columns the terminal's width, 0 for output that is not one (nothing is cut)
+     * @param colour whether failures, warnings and the ready line are coloured
+     */
+    public Console(PrintStream out, PrintStream err, BufferedReader in, boolean terminal, int columns, boolean colour) {
         this.out = out;
         this.err = err;
         this.in = in;
         this.terminal = terminal;
+        this.columns = columns;
+        this.colour = colour;
     }
 
     public static Console system() {
         boolean terminal = interactive(System.console()) && System.getenv("CI") == null
                 && !"dumb".equals(System.getenv("TERM"));
         return new Console(System.out, System.err,
-                new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), terminal);
+                new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), terminal,
+                columns(terminal, System.getProperty("dmlflow.columns")), colour(terminal, System.getenv("NO_COLOR")));
+    }
+
+    /** The width deploy.sh measured (stty size), the usual 80 on a terminal that gave none, 0 piped. */
+    static int columns(boolean terminal, String measured) {
+        if (!terminal) {
+            return 0;
+        }
+        try {
+            int columns = measured == null ? 0 : Integer.parseInt(measured.strip());
+            return columns >= 20 ? columns : DEFAULT_COLUMNS;
+        } catch (NumberFormatException e) {
+            return DEFAULT_COLUMNS;
+        }
+    }
+
+    /** Colours on a terminal only, and never when NO_COLOR is set to anything but empty (no-color.org). */
+    static boolean colour(boolean terminal, String noColor) {
+        return terminal && (noColor == null || noColor.isEmpty());
+    }
+
+    /** The terminal's width; 0 when output is not a terminal. */
+    public int columns() {
+        return columns;
+    }
+
+    /** A line cut to the terminal's width (with an ellipsis), so that rewriting it leaves no stale lines. */
+    String fit(String line) {
+        if (columns <= 0 || line.codePointCount(0, line.length()) < columns) {
+            return line;
+        }
+        return line.substring(0, line.offsetByCodePoints(0, columns - 2)) + "…";
     }
 
     /**
@@ -62,14 +115,32 @@ public final class Console {
 
     public void error(String line) {
         clearProgress();
-        err.println(line);
+        err.println(paint(RED, line));
         err.flush();
     }
 
-    /** Rewrites the one live status line (terminal only). */
+    /** A risk the operator should weigh before going on: yellow on a terminal. */
+    public void warn(String line) {
+        clearProgress();
+        out.println(paint(YELLOW, line));
+        out.flush();
+    }
+
+    /** The line that says the work is done and where to find it: green on a terminal. */
+    public void success(String line) {
+        clearProgress();
+        out.println(paint(GREEN, line));
+        out.flush();
+    }
+
+    private String paint(String colourCode, String line) {
+        return colour ? colourCode + line + RESET : line;
+    }
+
+    /** Rewrites the one live status line (terminal only), cut to the terminal's width. */
     public void progress(String line) {
         if (terminal) {
-            out.print("\r\033[2K" + line);
+            out.print("\r\033[2K" + fit(line));
             out.flush();
             progressShown = true;
         }

@@ -3,6 +3,7 @@ package dmlflow.deployer.cost;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dmlflow.deployer.console.DeployerException;
+import dmlflow.deployer.console.Problems;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +70,7 @@ public final class CostEstimate {
                 root.path("prices").fields().forEachRemaining(e -> values.put(e.getKey(), e.getValue().asDouble()));
                 return Optional.of(new Prices(root.path("region").asText(region), root.path("date").asText("?"), file, values));
             } catch (IOException e) {
-                throw DeployerException.failed("cannot read the price file " + file + ": " + e.getMessage());
+                throw DeployerException.failed("cannot read the price file " + file + ": " + Problems.of(e));
             }
         }
     }

@@ -3,6 +3,7 @@ package dmlflow.deployer.data;
 import dmlflow.deployer.aws.AwsSession;
 import dmlflow.deployer.console.Console;
 import dmlflow.deployer.console.DeployerException;
+import dmlflow.deployer.console.Problems;
 import dmlflow.deployer.stack.StackState;
 import dmlflow.deployer.stack.StackTemplate;
 import dmlflow.deployer.stack.StackWatcher;
@@ -122,7 +123,7 @@ public final class AssetStore {
             in.transferTo(java.io.OutputStream.nullOutputStream());
             return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
         } catch (IOException e) {
-            throw DeployerException.failed("cannot read " + file + ": " + e.getMessage());
+            throw DeployerException.failed("cannot read " + file + ": " + Problems.of(e));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is always there", e);
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dmlflow.deployer.aws.AwsSession;
 import dmlflow.deployer.console.DeployerException;
+import dmlflow.deployer.console.Problems;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -176,8 +177,12 @@ public final class RetainedData {
             String started = text(node, "removalStarted");
             return new Kept(text(node, "bucket"), text(node, "cluster"), secrets, finals, text(node, "restoreFrom"),
                     node.path("served").asBoolean(false), started == null ? null : Instant.parse(started));
-        } catch (IOException | RuntimeException e) {
-            throw DeployerException.failed("the record " + recordKey(stack) + " in the assets bucket is damaged: " + e.getMessage());
+        } catch (IOException e) {
+            throw DeployerException.failed("the record " + recordKey(stack) + " in the assets bucket is damaged: "
+                    + Problems.of(e) + ". Fix it by hand (aws s3 cp) or move it aside; --verbose shows more");
+        } catch (RuntimeException e) {
+            throw DeployerException.failed("the record " + recordKey(stack) + " in the assets bucket is damaged (a"
+                    + " value is not what ./remove.sh writes). Fix it by hand (aws s3 cp) or move it aside");
         }
     }
 

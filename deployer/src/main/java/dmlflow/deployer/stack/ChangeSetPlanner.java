@@ -1,6 +1,7 @@
 package dmlflow.deployer.stack;
 
 import dmlflow.deployer.console.DeployerException;
+import dmlflow.deployer.console.Table;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -110,6 +111,7 @@ public final class ChangeSetPlanner {
             lines.add("  (no resource changes: only parameters or outputs change)");
         }
         int retagged = 0;
+        Table table = new Table("  ");
         for (ResourceChange change : plan.changes()) {
             if (onlyTags(change)) {
                 retagged++;
@@ -123,9 +125,9 @@ public final class ChangeSetPlanner {
             };
             String replacement = "True".equals(change.replacementAsString()) ? "  (REPLACED)"
                     : "Conditional".equals(change.replacementAsString()) ? "  (may be replaced)" : "";
-            lines.add(String.format("  %s %-8s %-42s %s%s", symbol, change.actionAsString(), change.resourceType(),
-                    change.logicalResourceId(), replacement));
+            table.row(symbol + " " + change.actionAsString(), change.resourceType(), change.logicalResourceId() + replacement);
         }
+        lines.addAll(table.lines());
         if (retagged > 0) {
             lines.add("  ~ " + retagged + " resource" + (retagged == 1 ? "" : "s") + ": only tags change (the stack's "
                     + Version.TAG + " tag, or tags you gave); nothing stops or restarts");

@@ -1,5 +1,6 @@
 package dmlflow.deployer.stack;
 
+import dmlflow.deployer.aws.AwsErrors;
 import dmlflow.deployer.console.DeployerException;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,7 +58,7 @@ public final class DomainZone {
             throw DeployerException.usage("there is no Route 53 hosted zone " + zoneId + " in this account: give the"
                     + " id of the public zone that holds " + domain + " (aws route53 list-hosted-zones-by-name)");
         } catch (SdkException e) {
-            throw DeployerException.failed("cannot read Route 53 hosted zone " + zoneId + ": " + e.getMessage());
+            throw DeployerException.failed("cannot read Route 53 hosted zone " + zoneId + ": " + AwsErrors.explain(e));
         }
         String zoneName = zone.name().toLowerCase(Locale.ROOT).replaceAll("\\.$", "");
         if (zone.config() != null && Boolean.TRUE.equals(zone.config().privateZone())) {
@@ -144,8 +145,8 @@ public final class DomainZone {
                     .filter(record -> normal(record.name()).equals(name))
                     .toList();
         } catch (SdkException e) {
-            throw DeployerException.failed("cannot list the records at " + name + " in hosted zone " + zoneId
-                    + " (Route 53 ListResourceRecordSets): " + e.getMessage());
+            throw DeployerException.failed("cannot list the records at " + name + " in hosted zone " + zoneId + ": "
+                    + AwsErrors.explain(e));
         }
     }
 

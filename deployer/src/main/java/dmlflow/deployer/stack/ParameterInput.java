@@ -3,6 +3,7 @@ package dmlflow.deployer.stack;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dmlflow.deployer.console.DeployerException;
+import dmlflow.deployer.console.Problems;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +51,7 @@ public record ParameterInput(Map<String, String> parameters, Map<String, String>
             });
             return config;
         } catch (IOException e) {
-            throw DeployerException.usage("cannot read " + file + ": " + e.getMessage());
+            throw DeployerException.usage("cannot read " + file + ": " + Problems.of(e));
         }
     }
 

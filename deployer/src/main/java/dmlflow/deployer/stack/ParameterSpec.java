@@ -25,34 +25,39 @@ public record ParameterSpec(String name, String type, String defaultValue, Strin
                 node.path("NoEcho").asBoolean(false));
     }
 
-    /** What is wrong with this value, naming the parameter and the rule; null when nothing is. */
+    /**
+     * What is wrong with this value, naming the parameter and saying what it must be in the
+     * template's own words (its ConstraintDescription), never as a regular expression; null when
+     * nothing is.
+     */
     String violation(String value) {
         String shown = noEcho ? "(hidden)" : "'" + value + "'";
-        String explained = constraintDescription == null ? "" : " (" + constraintDescription + ")";
+        String must = constraintDescription == null ? "" : ": " + constraintDescription;
         if (!allowedValues.isEmpty() && !allowedValues.contains(value)) {
-            return name + " " + shown + " is not one of its AllowedValues: " + String.join(", ", allowedValues);
+            return name + " " + shown + " must be one of " + String.join(", ", allowedValues);
         }
         if (allowedPattern != null && !Pattern.compile(allowedPattern).matcher(value).matches()) {
-            return name + " " + shown + " does not match its AllowedPattern " + allowedPattern + explained;
+            return name + " " + shown + " is refused" + (must.isEmpty() ? ": it is not in the form the template"
+                    + " allows (./deploy.sh plan lists every parameter's description)" : must);
         }
         if (minLength != null && value.length() < minLength) {
-            return name + " is shorter than its MinLength " + minLength + explained;
+            return name + " is too short (at least " + minLength + " characters)" + must;
         }
         if (maxLength != null && value.length() > maxLength) {
-            return name + " is longer than its MaxLength " + maxLength + explained;
+            return name + " is too long (at most " + maxLength + " characters)" + must;
         }
         if (type.equals("Number") || minValue != null || maxValue != null) {
             double number;
             try {
                 number = Double.parseDouble(value.trim());
             } catch (NumberFormatException e) {
-                return name + " " + shown + " is not a number (Type Number)";
+                return name + " " + shown + " is not a number";
             }
             if (minValue != null && number < minValue) {
-                return name + " " + value + " is below its MinValue " + format(minValue) + explained;
+                return name + " " + value + " is too small: at least " + format(minValue) + must;
             }
             if (maxValue != null && number > maxValue) {
-                return name + " " + value + " is above its MaxValue " + format(maxValue) + explained;
+                return name + " " + value + " is too large: at most " + format(maxValue) + must;
             }
         }
         return null;

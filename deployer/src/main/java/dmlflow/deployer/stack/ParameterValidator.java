@@ -44,7 +44,7 @@ public final class ParameterValidator {
     static final Map<String, Double> STEPS = Map.of("DatabaseMinCapacity", 0.5, "DatabaseMaxCapacity", 0.5);
 
     /** The name a typo most likely meant: the fewest edits, case aside, within a third of its length. */
-    static String closest(String name, java.util.Collection<String> names) {
+    public static String closest(String name, java.util.Collection<String> names) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : names) {
@@ -171,8 +171,9 @@ public final class ParameterValidator {
             for (JsonNode assertion : rule.getValue().path("Assertions")) {
                 try {
                     if (!intrinsics.bool(assertion.path("Assert"))) {
-                        problems.add("rule " + rule.getKey() + ": " + assertion.path("AssertDescription")
-                                .asText("its assertion does not hold"));
+                        // The sentence, not the rule's id: every assertion has one (ParameterValidationTest).
+                        problems.add(assertion.path("AssertDescription").asText("the template's rule " + rule.getKey()
+                                + " does not hold"));
                     }
                 } catch (Intrinsics.Unknown e) {
                     // Decided later, with more values, or by CloudFormation.

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dmlflow.deployer.console.DeployerException;
+import dmlflow.deployer.console.Problems;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ public final class StackTemplate {
             }
             return new StackTemplate(path, bytes, root);
         } catch (IOException e) {
-            throw DeployerException.usage("cannot read the template " + path + ": " + e.getMessage());
+            throw DeployerException.usage("cannot read the template " + path + ": " + Problems.of(e));
         }
     }
 

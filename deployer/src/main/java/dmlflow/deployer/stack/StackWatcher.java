@@ -42,6 +42,8 @@ public final class StackWatcher {
     private final Duration poll;
     private final Duration timeout;
     private final Clock clock;
+    private int statusWidth = "CREATE_IN_PROGRESS".length();
+    private int typeWidth;
 
     public StackWatcher(CloudFormationClient cloudFormation, Console console, Duration poll, Duration timeout, Clock clock) {
         this.cloudFormation = cloudFormation;
@@ -80,10 +82,13 @@ public final class StackWatcher {
                     if (!event.logicalResourceId().equals(described.stackName())) {
                         latest.put(event.logicalResourceId(), event.resourceStatusAsString());
                     }
-                    if (!console.terminal() || event.resourceStatusAsString().endsWith("_FAILED")) {
+                    boolean failed = event.resourceStatusAsString().endsWith("_FAILED");
+                    if (failed) {
+                        console.warn(line(event));
+                    } else if (!console.terminal()) {
                         console.info(line(event));
-                        lastLine = clock.instant();
                     }
+                    lastLine = failed || !console.terminal() ? clock.instant() : lastLine;
                 }
                 String status = described.stackStatusAsString();
                 Instant now = clock.instant();
@@ -189,10 +194,16 @@ public final class StackWatcher {
                 .orElse(stackReason == null ? "CloudFormation gave no reason" : stackReason);
     }
 
-    private static String line(StackEvent event) {
+    /**
+     * One event as a line. The columns are as wide as the widest status and type seen so far
+     * (they only grow), so long names line up with short ones and push nothing out of line.
+     */
+    private String line(StackEvent event) {
         String reason = event.resourceStatusReason() == null ? "" : "  " + event.resourceStatusReason();
-        return TIME.format(event.timestamp()) + "  " + pad(event.resourceStatusAsString(), 20) + " "
-                + pad(event.resourceType(), 38) + " " + event.logicalResourceId() + reason;
+        statusWidth = Math.max(statusWidth, event.resourceStatusAsString().length());
+        typeWidth = Math.max(typeWidth, event.resourceType().length());
+        return TIME.format(event.timestamp()) + "  " + pad(event.resourceStatusAsString(), statusWidth) + "  "
+                + pad(event.resourceType(), typeWidth) + "  " + event.logicalResourceId() + reason;
     }
 
     private static String progressLine(Map<String, String> latest, int total, Duration elapsed) {

@@ -69,7 +69,8 @@ class SilentEndpointTest {
         assertThat(took).as("a silent endpoint ends the command").isLessThan(Duration.ofSeconds(60));
         List<String> errors = console.err().lines().filter(l -> !l.isBlank()).toList();
         assertThat(errors).singleElement().asString()
-                .startsWith("Error: cannot reach AWS: no answer from http://127.0.0.1:" + silent.getLocalPort() + " after ");
+                .startsWith("Error: cannot reach AWS (CloudFormation DescribeStacks): no answer from http://127.0.0.1:"
+                        + silent.getLocalPort() + " after ");
         assertThat(console.out()).contains("waiting for http://127.0.0.1:" + silent.getLocalPort() + " to answer");
         synchronized (held) {
             assertThat(held).as("connections were accepted: the endpoint is silent, not closed").isNotEmpty();

@@ -127,7 +127,7 @@ class CloudFormationErrorPathsTest {
 
         assertThat(deploy(console, "--yes")).isEqualTo(1);
 
-        assertThat(console.err()).contains("the AWS credentials are expired or invalid (ExpiredToken)", "aws sso login");
+        assertThat(console.err()).contains("the AWS credentials are expired or invalid (STS GetCallerIdentity: ExpiredToken)", "aws sso login");
         aws.verify(0, postRequestedFor(urlEqualTo("/")).withRequestBody(containing("Action=DescribeStacks")));
     }
 

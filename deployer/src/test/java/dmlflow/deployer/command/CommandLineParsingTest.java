@@ -24,8 +24,8 @@ class CommandLineParsingTest {
         assertThat(deploy.change.yes).isTrue();
         assertThat(deploy.inputs.assignments).containsExactly("Workers=4", "AuthMode=none");
         assertThat(deploy.inputs.parametersFile).isEqualTo(Path.of("cfg.json"));
-        assertThat(deploy.inputs.templatePath).isEqualTo(Path.of("templates/mlflow.yaml"));
-        assertThat(deploy.inputs.jar).isEqualTo(Path.of("custom-resources/target/custom-resources.jar"));
+        assertThat(deploy.inputs.template()).isEqualTo(Path.of("templates/mlflow.yaml"));
+        assertThat(deploy.inputs.jar()).isEqualTo(Path.of("custom-resources/target/custom-resources.jar"));
     }
 
     @Test
@@ -73,7 +73,7 @@ class CommandLineParsingTest {
         }
         String shown = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertThat(code).isEqualTo(2);
-        assertThat(shown).contains("Did you mean", "status");
+        assertThat(shown).doesNotContain("did you mean").as("the usage error goes to the console, the help to stdout");
         assertThat(shown).contains("Other commands: ./deploy.sh status | outputs | logs | users | plan, ./remove.sh,\n"
                 + "and for CodePipeline ./deploy.sh package | execute");
         assertThat(shown.lines().filter(line -> line.startsWith("dmlflow ")).count())

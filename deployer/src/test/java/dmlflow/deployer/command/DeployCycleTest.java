@@ -163,7 +163,7 @@ class DeployCycleTest {
         // 2. Update one parameter; the others keep their values. On a terminal, progress is one live line.
         TestConsole second = new TestConsole(true, "");
         assertThat(run(second, deploy(stack, jar, "-p", "Greeting=hi"))).as(second.all()).isZero();
-        assertThat(second.out()).contains("Changes to stack " + stack, "already uploaded", "is UPDATE_COMPLETE.")
+        assertThat(second.out()).contains("Changes to stack " + stack, "already uploaded", "is UPDATE_COMPLETE: MLflow 3.17.0 is ready at")
                 .as("an update keeps the pinned image").doesNotContain("NAT instance image:");
         assertThat(parameters(cloudFormation, stack).get(NatImage.PARAMETER)).isEqualTo(newestImage);
         assertThat(second.out()).as("no event lines on a terminal, only the live line").doesNotContain("UPDATE_IN_PROGRESS   ");

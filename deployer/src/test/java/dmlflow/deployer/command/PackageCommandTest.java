@@ -101,7 +101,7 @@ class PackageCommandTest {
                 throw new AssertionError("must not reach AWS");
             });
         assertThat(code).isEqualTo(2);
-        assertThat(console.err()).contains("TaskCpu '3' is not one of its AllowedValues");
+        assertThat(console.err()).contains("TaskCpu '3' must be one of");
 
         TestConsole role = new TestConsole();
         assertThat(Main.run(new String[] {"package", "--role-arn", "deploy-role"}, role.console, options -> {

@@ -39,35 +39,50 @@ class ParameterValidationTest {
 
     @ParameterizedTest(name = "{0}={1}: {2}")
     @CsvSource(delimiter = '|', value = {
-            "AuthMode|ldap|AuthMode 'ldap' is not one of its AllowedValues: basic, none",
-            "TaskCpu|256|TaskCpu '256' is not one of its AllowedValues: 512, 1024, 2048, 4096",
-            "LogRetentionDays|10|LogRetentionDays '10' is not one of its AllowedValues",
-            "VpcCidr|10.0.0.0/8|VpcCidr '10.0.0.0/8' does not match its AllowedPattern",
+            "AuthMode|ldap|AuthMode 'ldap' must be one of basic, none",
+            "TaskCpu|256|TaskCpu '256' must be one of 512, 1024, 2048, 4096",
+            "LogRetentionDays|10|LogRetentionDays '10' must be one of",
+            "VpcCidr|10.0.0.0/8|VpcCidr '10.0.0.0/8' is refused: ",
             "MlflowImage|ghcr.io/mlflow/mlflow|must be an image reference with a tag or digest",
             "DomainName|https://mlflow.example.com|must be empty or a DNS name",
-            "IdleTimeoutSeconds|5000|IdleTimeoutSeconds 5000 is above its MaxValue 4000",
-            "EphemeralStorageGiB|20|EphemeralStorageGiB 20 is below its MinValue 21",
-            "MinTaskCount|two|MinTaskCount 'two' is not a number (Type Number)",
-            "Workers|2.0|Workers '2.0' is not one of its AllowedValues: 1, 2, 3",
-            "HealthCheckTimeoutSeconds|900|above its MaxValue 840",
+            "IdleTimeoutSeconds|5000|IdleTimeoutSeconds 5000 is too large: at most 4000",
+            "EphemeralStorageGiB|20|EphemeralStorageGiB 20 is too small: at least 21",
+            "MinTaskCount|two|MinTaskCount 'two' is not a number",
+            "Workers|2.0|Workers '2.0' must be one of 1, 2, 3",
+            "HealthCheckTimeoutSeconds|900|too large: at most 840",
     })
     void eachConstraintKindRefusesABadValueNamingTheParameterAndTheRule(String name, String value, String message) {
         DeployerException refused = refusal(() -> new ParameterValidator(MLFLOW).checkValues(Map.of(name, value)));
         assertThat(refused).hasMessageContaining(message);
+        assertThat(refused.getMessage()).as("in the template's words, not its notation")
+                .doesNotContain("AllowedPattern", "AllowedValues", "MinValue", "MaxValue", "^", "[0-9]", "Type Number");
+    }
+
+    @Test
+    void everyRuleAssertionHasTheSentenceARefusalShows() {
+        MLFLOW.rules().fields().forEachRemaining(rule -> rule.getValue().path("Assertions").forEach(assertion ->
+                assertThat(assertion.path("AssertDescription").asText("")).as(rule.getKey()).isNotBlank()));
+    }
+
+    /** A pattern refusal says what the value must be: every pattern comes with the sentence that explains it. */
+    @Test
+    void everyPatternHasTheSentenceARefusalShows() {
+        assertThat(MLFLOW.parameters().values()).allSatisfy(spec -> assertThat(spec.allowedPattern() == null
+                || spec.constraintDescription() != null).as(spec.name()).isTrue());
     }
 
     @Test
     void templateRulesRefuseAFargateSizeBeforeAws() {
         Map<String, String> effective = MLFLOW.effective(Map.of("TaskCpu", "512", "TaskMemory", "8192", StackTemplate.CODE_BUCKET, "assets-bucket", StackTemplate.CODE_KEY, "k.jar"), Map.of());
         assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkEffective(effective)))
-                .hasMessageContaining("rule TaskMemoryFitsCpu512: With TaskCpu 512, TaskMemory must be one of 1024, 2048, 3072, 4096");
+                .hasMessageContaining("With TaskCpu 512, TaskMemory must be one of 1024, 2048, 3072, 4096");
     }
 
     @Test
     void workersThatWouldPassSeventyPercentOfTaskMemoryAreRefusedNamingWhatFits() {
         Map<String, String> effective = MLFLOW.effective(Map.of("TaskMemory", "1024", "Workers", "2", StackTemplate.CODE_BUCKET, "assets-bucket", StackTemplate.CODE_KEY, "k.jar"), Map.of());
         assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkEffective(effective)))
-                .hasMessageContaining("rule WorkersFitMemory2: Workers 2 needs TaskMemory 2048 or more")
+                .hasMessageContaining("Workers 2 needs TaskMemory 2048 or more")
                 .hasMessageContaining("within 70% of the task's memory");
     }
 
@@ -85,7 +100,7 @@ class ParameterValidationTest {
                     new ParameterValidator(MLFLOW).checkEffective(effective);
                     accepted = true;
                 } catch (DeployerException refused) {
-                    assertThat(refused).hasMessageContaining("WorkersFitMemory");
+                    assertThat(refused).hasMessageContaining("Workers").hasMessageContaining("TaskMemory").hasMessageContaining("or more");
                     accepted = false;
                 }
                 assertThat(accepted).as("Workers %d with TaskMemory %d", workers, memory).isEqualTo(fits);
@@ -174,7 +189,7 @@ class ParameterValidationTest {
                 throw new AssertionError("plan must not reach AWS");
             });
         assertThat(code).isEqualTo(2);
-        assertThat(console.err()).contains("Error: TaskCpu '3' is not one of its AllowedValues");
+        assertThat(console.err()).contains("Error: TaskCpu '3' must be one of");
     }
     @Test
     void aZoneWithACertificateIsRefusedByDeployBeforeAnyAwsCall() {
@@ -186,7 +201,7 @@ class ParameterValidationTest {
                 throw new AssertionError("the deploy must be refused before it reaches AWS");
             });
         assertThat(code).isEqualTo(2);
-        assertThat(console.err()).contains("rule CertificateFromArnOrZoneNotBoth: Give CertificateArn (a certificate made"
+        assertThat(console.err()).contains("Give CertificateArn (a certificate made"
                 + " elsewhere) or HostedZoneId (the stack makes one for DomainName), not both");
     }
 

@@ -20,7 +20,7 @@ public final class HelpPages {
     /** Page name to text: "dmlflow" for the top, then each command and subcommand. */
     public static Map<String, String> pages() {
         Map<String, String> pages = new TreeMap<>();
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = Main.asTyped(new CommandLine(new Main()));
         pages.put("dmlflow", cli.getUsageMessage(CommandLine.Help.Ansi.OFF));
         cli.getSubcommands().forEach((name, command) -> {
             pages.put(name, command.getUsageMessage(CommandLine.Help.Ansi.OFF));

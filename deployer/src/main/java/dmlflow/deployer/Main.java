@@ -27,7 +27,7 @@ import picocli.CommandLine;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /** {@code dmlflow}: the CLI behind deploy.sh and remove.sh. Exit codes: 0 ok, 1 failed, 2 usage. */
-@Command(name = "dmlflow", mixinStandardHelpOptions = true, versionProvider = Version.class,
+@Command(name = "./deploy.sh", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Deploys, inspects and removes a production MLflow tracking server on your AWS account.",
         subcommands = {DeployCommand.class, RemoveCommand.class, StatusCommand.class, OutputsCommand.class,
             LogsCommand.class, UsersCommand.class, PlanCommand.class, PackageCommand.class, ExecuteCommand.class})
@@ -46,13 +46,29 @@ public final class Main implements Runnable {
     }
 
     public static int run(String[] args, Console console, Function<CommonOptions, AwsSession> sessions) {
-        CommandLine cli = new CommandLine(new Main(), new Factory(console, sessions));
-        // Every command answers -V as the top one does (./deploy.sh -V runs deploy's).
-        cli.getSubcommands().values().forEach(sub -> sub.getCommandSpec().version(cli.getCommandSpec().version()));
+        CommandLine cli = asTyped(new CommandLine(new Main(), new Factory(console, sessions)));
         cli.setExecutionExceptionHandler((failure, command, parsed) -> report(failure, console, verbose(command)));
         cli.setParameterExceptionHandler((mistake, given) -> usageError(mistake, console));
         cli.setOut(new java.io.PrintWriter(System.out, true));
         return cli.execute(args);
+    }
+
+    /**
+     * The CLI as deploy.sh and remove.sh run it: each command's usage line spelt as a person types
+     * it (./deploy.sh status, ./remove.sh, ./deploy.sh rather than ./deploy.sh deploy), and every
+     * command answering -V as the top one does.
+     */
+    static CommandLine asTyped(CommandLine cli) {
+        cli.getSubcommands().values().forEach(sub -> {
+            sub.getCommandSpec().version(cli.getCommandSpec().version());
+            if (sub.getCommandName().equals("remove") || sub.getCommandName().equals("deploy")) {
+                String typed = sub.getCommandName().equals("remove") ? "./remove.sh" : "./deploy.sh";
+                var synopsis = sub.getHelpSectionMap().get(CommandLine.Model.UsageMessageSpec.SECTION_KEY_SYNOPSIS);
+                sub.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_SYNOPSIS, help -> synopsis
+                        .render(help).replaceFirst("\\./deploy\\.sh " + sub.getCommandName() + "\\b", typed));
+            }
+        });
+        return cli;
     }
 
     private static boolean verbose(CommandLine command) {

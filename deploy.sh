@@ -9,10 +9,12 @@ answer_without_build "$home" deploy "$@"
 bash "$home/scripts/ensure-built.sh"
 columns=0
 [[ -t 1 ]] && columns=$(terminal_columns)
+stderr_terminal=0
+[[ -t 2 ]] && stderr_terminal=1
 # Which dmlflow this checkout is, for the stack's dmlflow:version tag and DmlflowVersion output.
 DMLFLOW_GIT_DESCRIBE=$(git -C "$home" describe --tags --always --dirty 2>/dev/null || true)
 export DMLFLOW_GIT_DESCRIBE
-dmlflow=(java "-Ddmlflow.home=$home" "-Ddmlflow.columns=$columns" -jar "$home/deployer/target/dmlflow-deployer.jar")
+dmlflow=(java "-Ddmlflow.home=$home" "-Ddmlflow.columns=$columns" "-Ddmlflow.stderr-terminal=$stderr_terminal" -jar "$home/deployer/target/dmlflow-deployer.jar")
 case "${1:-}" in
   status | outputs | logs | users | plan | package | execute) exec "${dmlflow[@]}" "$@" ;;
   "" | -*) exec "${dmlflow[@]}" deploy "$@" ;;

@@ -12,5 +12,7 @@ DMLFLOW_GIT_DESCRIBE=$(git -C "$home" describe --tags --always --dirty 2>/dev/nu
 export DMLFLOW_GIT_DESCRIBE
 columns=0
 [[ -t 1 ]] && columns=$(terminal_columns)
-exec java "-Ddmlflow.home=$home" "-Ddmlflow.columns=$columns" -jar "$home/deployer/target/dmlflow-deployer.jar" \
+stderr_terminal=0
+[[ -t 2 ]] && stderr_terminal=1
+exec java "-Ddmlflow.home=$home" "-Ddmlflow.columns=$columns" "-Ddmlflow.stderr-terminal=$stderr_terminal" -jar "$home/deployer/target/dmlflow-deployer.jar" \
   remove "$@"

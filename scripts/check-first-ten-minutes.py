@@ -54,8 +54,9 @@ def piped(command, env, cwd, stdin=""):
     return done.returncode, done.stdout, done.stderr, time.monotonic() - started
 
 
-def on_terminal(command, env, cwd, answers=(), columns=100):
-    """Runs a command on a pseudo-terminal of the given width, typing each answer when asked."""
+def on_terminal(command, env, cwd, answers=(), columns=100, interrupt_at=None):
+    """Runs a command on a pseudo-terminal of the given width, typing each answer when asked, or
+    pressing Ctrl-C (the terminal sends SIGINT) once interrupt_at appears."""
     pid, fd = pty.fork()
     if pid == 0:
         os.chdir(cwd)
@@ -77,8 +78,14 @@ def on_terminal(command, env, cwd, answers=(), columns=100):
             if not chunk:
                 break
             seen += chunk
+            if interrupt_at and interrupt_at.encode() in seen:
+                os.write(fd, b"\x03")
+                interrupt_at = None
             if pending and seen.rstrip().endswith(b":"):
                 os.write(fd, (pending.pop(0) + "\n").encode())
+    else:
+        os.kill(pid, 9)
+        seen += b"\n(killed: no end within 600 s)"
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status), seen.decode("utf-8", "replace").replace("\r\n", "\n")
 
@@ -139,6 +146,9 @@ def walk(work, home, elsewhere, endpoint):
                       if s["StackStatus"] != "DELETE_COMPLETE")
 
     # 1. What is there? Help and version at once, every command named.
+    code, out, err, took = piped([DEPLOY, "-V"], bare, elsewhere)
+    check(code == 0 and out.startswith("dmlflow ") and took < 5, "./deploy.sh -V answers at once (%.1f s)" % took,
+          out + err)
     code, out, err, took = piped([DEPLOY, "--help"], bare, elsewhere)
     check(code == 0 and took < 5, "./deploy.sh --help answers at once (%.1f s) from another directory" % took, out + err)
     for command in ("status", "outputs", "logs", "users", "plan", "./remove.sh", "package", "execute"):
@@ -193,6 +203,13 @@ def walk(work, home, elsewhere, endpoint):
           "on a terminal, no to the question creates nothing and says so", seen)
     check("demo" not in stacks(), "the declined stack is gone, not left in REVIEW_IN_PROGRESS", str(stacks()))
 
+    # 6b. Ctrl-C at the question: the empty stack goes, one line says so, exit 130.
+    code, seen = on_terminal([DEPLOY, "--stack-name", "demo", "--template", SMALL_STACK], account, elsewhere,
+                             interrupt_at="Execute this change set? Type yes:")
+    check(code == 130 and "Interrupted: nothing was created" in last_line(seen),
+          "Ctrl-C at the question exits 130 with one line saying what is left", seen)
+    check("demo" not in stacks(), "and the interrupted first create leaves no stack", str(stacks()))
+
     # 7. On a terminal, with a parameters file from the person's directory: it deploys, and the
     #    last line says where the server is, in green.
     with open(os.path.join(elsewhere, "demo.json"), "w") as f:
@@ -202,8 +219,8 @@ def walk(work, home, elsewhere, endpoint):
     check(code == 0 and last_line(seen) == "Stack demo is CREATE_COMPLETE: MLflow is ready at http://hi.example.com",
           "a deploy on a terminal ends on the ready line and exits 0", seen)
     check("\x1b[32mStack demo is CREATE_COMPLETE" in seen, "the ready line is green on a terminal", seen)
-    widths = [len(ESCAPE.sub("", part)) for part in seen.split("\r") if "[" in part and "] " in part]
-    check(all(width <= 60 for width in widths), "the live line fits a 60-column terminal (%s)" % widths[-3:], seen)
+    # (moto ends a stack operation at once, so no live line is drawn here: ConsoleTest cuts one to
+    # the width, and StackWatcherTest follows a long one.)
 
     # 8. The same again, piped: no changes, the same last line, no colour.
     code, out, err, _ = piped([DEPLOY, "--stack-name", "demo", "--template", SMALL_STACK, "--parameters", "demo.json",
@@ -215,7 +232,7 @@ def walk(work, home, elsewhere, endpoint):
 
     # 9. Errors on a terminal are red, unless NO_COLOR says otherwise.
     code, seen = on_terminal([DEPLOY, "status", "--stack-name", "nothing-here"], account, elsewhere)
-    check(code == 1 and "--restore" in seen, "status of a missing stack exits 1 and says what to run", seen)
+    check(code == 1 and "creates it" in seen, "status of a missing stack exits 1 and says what to run", seen)
     code, seen = on_terminal([DEPLOY, "outputs", "--stack-name", "nothing-here"], account, elsewhere)
     check(code == 1 and "\x1b[31mError: stack nothing-here does not exist" in seen, "an error is red on a terminal", seen)
     code, seen = on_terminal([DEPLOY, "outputs", "--stack-name", "nothing-here"], dict(account, NO_COLOR="1"), elsewhere)
@@ -229,10 +246,15 @@ def walk(work, home, elsewhere, endpoint):
           out + err)
     code, out, err, _ = piped([REMOVE, "--stack-name", "demo", "--yes"], account, elsewhere)
     check(code == 0 and "demo" not in stacks(), "remove --yes deletes the stack and exits 0", out + err)
-    before = stacks()
-    code, out, err, _ = piped([REMOVE, "--stack-name", "never-made", "--yes"], account, elsewhere)
-    check(code == 1 and stacks() == before and "Exception" not in err,
-          "removing a stack that never existed creates nothing and says so", out + err)
+    # In a region this walk has not used: no assets stack there, and none may appear.
+    elsewhere_region = dict(account, AWS_REGION="us-west-2")
+    west = boto3.client("cloudformation", **dict(aws, region_name="us-west-2"))
+    code, out, err, _ = piped([REMOVE, "--stack-name", "never-made", "--yes"], elsewhere_region, elsewhere)
+    check(code == 1 and west.list_stacks()["StackSummaries"] == [] and "nothing to remove" in err
+          and "Exception" not in err, "removing a stack that never existed creates nothing and says so", out + err)
+    code, out, err, _ = piped([DEPLOY, "status", "--stack-name", "never-made"], elsewhere_region, elsewhere)
+    check(code == 1 and "./deploy.sh --stack-name never-made creates it" in out,
+          "status of a stack that never existed says how to create it", out + err)
 
 
 if __name__ == "__main__":

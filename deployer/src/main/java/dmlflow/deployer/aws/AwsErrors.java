@@ -39,6 +39,13 @@ public final class AwsErrors implements ExecutionInterceptor {
         return context.exception();
     }
 
+    private static final Map<Throwable, String> SENTENCES = Collections.synchronizedMap(new WeakHashMap<>());
+
+    /** What to say about this failure instead of the SDK's text (SilentEndpoints' timeouts). */
+    static void remember(Throwable failure, String sentence) {
+        SENTENCES.put(failure, sentence);
+    }
+
     /** "CloudFormation CreateChangeSet": the call that failed, when the session's clients made it. */
     static Optional<String> call(Throwable failure) {
         return Optional.ofNullable(CALLS.get(failure));
@@ -84,6 +91,13 @@ public final class AwsErrors implements ExecutionInterceptor {
     static String explain(SdkClientException e) {
         String text = e.getMessage() == null ? "" : e.getMessage();
         String call = call(e).map(named -> " (" + named + ")").orElse("");
+        if (SENTENCES.containsKey(e)) {
+            return "cannot reach AWS" + call + ": " + SENTENCES.get(e);
+        }
+        if (text.contains("SSO") || text.contains("sso") || text.contains("Token has expired")) {
+            return "the AWS SSO session has expired or is missing" + call + ": run aws sso login (with --profile"
+                    + " if you use one) and run again";
+        }
         if (text.contains("Unable to load credentials")) {
             return "no AWS credentials found" + call + ": run aws configure (or aws sso login), set AWS_PROFILE, or"
                     + " pass --profile";
@@ -94,9 +108,6 @@ public final class AwsErrors implements ExecutionInterceptor {
         if (text.contains("Profile file contained no credentials") || text.contains("profile")) {
             return "the AWS profile has no usable credentials" + call + ": check --profile or AWS_PROFILE against"
                     + " ~/.aws/config and ~/.aws/credentials";
-        }
-        if (text.startsWith(SilentEndpoints.NO_ANSWER)) {
-            return "cannot reach AWS" + call + ": " + text;
         }
         String endpoint = System.getenv("AWS_ENDPOINT_URL") == null ? ""
                 : " (AWS_ENDPOINT_URL is set to " + System.getenv("AWS_ENDPOINT_URL") + ")";

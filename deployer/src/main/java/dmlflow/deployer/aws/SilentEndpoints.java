@@ -71,9 +71,12 @@ final class SilentEndpoints implements ExecutionInterceptor {
         }
         Long started = attributes.getAttribute(STARTED);
         long seconds = started == null ? giveUpAfter.toSeconds() : Duration.ofNanos(System.nanoTime() - started).toSeconds();
-        return SdkClientException.builder().message(NO_ANSWER + endpoint + " after " + seconds
-                + " s: it is unreachable or does not respond (check the network, a proxy, AWS_ENDPOINT_URL)")
-                .cause(failure).build();
+        // The SDK requires a replacement of the same class (ExecutionInterceptorChain.modifyException
+        // validates it), and an ApiCallTimeoutException is not a plain SdkClientException: the
+        // sentence is remembered for the failure as it is, and AwsErrors says it.
+        AwsErrors.remember(failure, NO_ANSWER + endpoint + " after " + seconds
+                + " s: it is unreachable or does not respond (check the network, a proxy, AWS_ENDPOINT_URL)");
+        return failure;
     }
 
     private static void cancelNotice(ExecutionAttributes attributes) {

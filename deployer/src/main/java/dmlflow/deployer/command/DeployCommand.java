@@ -2,6 +2,7 @@ package dmlflow.deployer.command;
 
 import dmlflow.deployer.aws.AwsSession;
 import dmlflow.deployer.console.DeployerException;
+import dmlflow.deployer.console.Interruption;
 import dmlflow.deployer.cost.CostEstimate;
 import dmlflow.deployer.data.AssetStore;
 import dmlflow.deployer.data.Restore;
@@ -9,6 +10,7 @@ import dmlflow.deployer.data.RetainedData;
 import dmlflow.deployer.stack.ChangeSetPlanner;
 import dmlflow.deployer.stack.DomainZone;
 import dmlflow.deployer.stack.NatImage;
+import dmlflow.deployer.stack.NextStep;
 import dmlflow.deployer.stack.ParameterInput;
 import dmlflow.deployer.stack.ParameterValidator;
 import dmlflow.deployer.stack.StackState;
@@ -75,6 +77,11 @@ public class DeployCommand extends BaseCommand {
             announce(aws, doing());
             StackState state = StackState.describe(aws.cloudFormation(), options.stackName);
             refuseWhenBusy(state);
+            if (STUCK.contains(state.status())) {
+                // CloudFormation refuses a change set on these: say what to do before anything is uploaded.
+                throw DeployerException.failed("stack " + options.stackName + " is " + state.status() + " and takes no"
+                        + " update until that is resolved. " + NextStep.after(state.status(), options.stackName));
+            }
             if (state.deadOnArrival()) {
                 state = deleteFailedStack(aws, state);
             }
@@ -118,24 +125,52 @@ public class DeployCommand extends BaseCommand {
             ParameterValidator.warnings(values).forEach(console::warn);
             String templateUrl = assets.url(assets.upload(template.path(), "templates", "yaml", console));
 
-            ChangeSetPlanner planner = new ChangeSetPlanner(aws.cloudFormation(), options.poll(), clock);
-            ChangeSetPlanner.Plan plan = planner.create(options.stackName,
-                    creating ? ChangeSetType.CREATE : ChangeSetType.UPDATE, templateUrl,
-                    template.changeSetParameters(given, previous), tags(StackInputs.tags(input.tags())), roleArn());
+            ChangeSetPlanner planner = new ChangeSetPlanner(aws.cloudFormation(), options.poll(), clock, console);
+            // A first create makes an empty stack (REVIEW_IN_PROGRESS) to hold the change set: until
+            // the change set runs, a failure or Ctrl-C deletes it again.
+            Runnable undo = creating ? () -> deleteEmptyStack(aws) : () -> { };
+            if (creating) {
+                Interruption.undoOnInterrupt("nothing was created (the empty stack " + options.stackName
+                        + " that held the change set is deleted)", undo);
+            }
+            ChangeSetPlanner.Plan plan;
+            try {
+                plan = planner.create(options.stackName, creating ? ChangeSetType.CREATE : ChangeSetType.UPDATE,
+                        templateUrl, template.changeSetParameters(given, previous), tags(StackInputs.tags(input.tags())),
+                        roleArn());
+            } catch (RuntimeException notPlanned) {
+                undo.run();
+                Interruption.settled();
+                throw notPlanned instanceof DeployerException known ? DeployerException.failed(known.getMessage()
+                        + (creating ? "\nNothing was created." : "\nNothing changed.")) : notPlanned;
+            }
             if (plan.empty()) {
                 return noChanges(aws);
             }
-            console.info((creating ? "The new stack will hold " : "Changes to stack " + options.stackName + ":")
-                    + (creating ? plan.changes().size() + (plan.changes().size() == 1 ? " resource." : " resources.") : ""));
-            if (!creating) {
-                ChangeSetPlanner.describe(plan).forEach(console::info);
+            try {
+                console.info((creating ? "The new stack will hold " : "Changes to stack " + options.stackName + ":")
+                        + (creating ? plan.changes().size() + (plan.changes().size() == 1 ? " resource." : " resources.")
+                        : ""));
+                if (!creating) {
+                    ChangeSetPlanner.describe(plan).forEach(console::info);
+                }
+                CostEstimate.reportOrWhyNot(values, inputs.prices(), aws.region().id()).forEach(console::info);
+                outageNotes(plan).forEach(console::info);
+            } catch (RuntimeException beforeTheQuestion) {
+                abandon(aws, planner, plan, creating);
+                throw beforeTheQuestion;
             }
-            CostEstimate.reportOrWhyNot(values, inputs.prices(), aws.region().id())
-                    .forEach(console::info);
-            outageNotes(plan).forEach(console::info);
             String snapshot = values.getOrDefault(RetainedData.SNAPSHOT_PARAMETER, "");
             return planned(aws, new Planned(planner, plan, creating, template, values,
                     dataParameterChanges(given, previous, creating), snapshot, restoring, assets));
+        }
+    }
+
+    /** The stack a first create's change set made, if it got that far: it holds nothing yet. */
+    private void deleteEmptyStack(AwsSession aws) {
+        StackState made = StackState.describe(aws.cloudFormation(), options.stackName);
+        if (made.exists() && made.neverDeployed()) {
+            aws.cloudFormation().deleteStack(r -> r.stackName(options.stackName));
         }
     }
 
@@ -169,6 +204,9 @@ public class DeployCommand extends BaseCommand {
     /** Asks, then executes the change set and follows it to the end. */
     Integer planned(AwsSession aws, Planned planned) {
         ChangeSetPlanner.Plan plan = planned.plan();
+        if (!planned.creating()) {
+            Interruption.undoOnInterrupt("nothing changed (the change set is deleted)", () -> planned.planner().discard(plan));
+        }
         boolean goAhead;
         try {
             goAhead = confirm(plan, planned.parameterChanges(), planned.snapshot());
@@ -183,6 +221,7 @@ public class DeployCommand extends BaseCommand {
             return 1;
         }
 
+        Interruption.settled();
         StackWatcher watcher = watcher(aws);
         String before = watcher.newestEvent(options.stackName);
         planned.planner().execute(plan);
@@ -406,6 +445,10 @@ public class DeployCommand extends BaseCommand {
         }
         return notes;
     }
+
+    /** Statuses in which CloudFormation takes no change set until a person has acted. */
+    static final Set<String> STUCK = Set.of("UPDATE_ROLLBACK_FAILED", "DELETE_FAILED", "IMPORT_ROLLBACK_FAILED",
+            "ROLLBACK_IN_PROGRESS");
 
     static final Set<String> INTERRUPTING_NAT_PROPERTIES = Set.of("UserData", "InstanceType", "EbsOptimized");
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dmlflow.deployer.aws.AwsSession;
 import dmlflow.deployer.console.DeployerException;
+import dmlflow.deployer.console.Problems;
 import dmlflow.deployer.stack.StackState;
 import dmlflow.deployer.stack.StackWatcher;
 import java.io.IOException;
@@ -17,12 +18,12 @@ import software.amazon.awssdk.services.cloudformation.model.DescribeChangeSetRes
 import software.amazon.awssdk.services.cloudformation.model.ExecutionStatus;
 
 /**
- * The pipeline's last step: executes the change set 'dmlflow package' recorded (after the
+ * The pipeline's last step: executes the change set './deploy.sh package' recorded (after the
  * approval, when the pipeline has one) and follows the stack to its end, as ./deploy.sh does. A
  * record of no changes ends at once, successfully.
  */
 @Command(name = "execute", mixinStandardHelpOptions = true,
-        description = "For CodePipeline: execute the change set 'dmlflow package' recorded and follow the stack to its"
+        description = "For CodePipeline: execute the change set './deploy.sh package' recorded and follow the stack to its"
                 + " end; print the tracking URI.")
 public final class ExecuteCommand extends BaseCommand {
     @Mixin
@@ -36,7 +37,7 @@ public final class ExecuteCommand extends BaseCommand {
     static final String RECORD = "build/change-set.json";
 
     @Option(names = "--change-set-file", defaultValue = RECORD, paramLabel = "FILE",
-            description = "The record 'dmlflow package' wrote (default: ${DEFAULT-VALUE}).")
+            description = "The record './deploy.sh package' wrote (default: ${DEFAULT-VALUE}).")
     Path record;
 
     @Override
@@ -47,7 +48,7 @@ public final class ExecuteCommand extends BaseCommand {
         try (AwsSession aws = session()) {
             announce(aws, "Executing the change set for");
             if (recorded.path("empty").asBoolean()) {
-                console.info("No changes: 'dmlflow package' found stack " + stack + " up to date.");
+                console.info("No changes: './deploy.sh package' found stack " + stack + " up to date.");
                 Outputs.printUsage(console, StackState.describe(aws.cloudFormation(), stack), aws.region().id());
                 return 0;
             }
@@ -79,12 +80,12 @@ public final class ExecuteCommand extends BaseCommand {
         try {
             JsonNode node = new ObjectMapper().readTree(Files.readString(record));
             if (!node.path("empty").asBoolean() && !node.path("changeSetId").isTextual()) {
-                throw DeployerException.usage(record + " records no change set: it is not what 'dmlflow package' wrote");
+                throw DeployerException.usage(record + " records no change set: it is not what './deploy.sh package' wrote");
             }
             return node;
         } catch (IOException e) {
-            throw DeployerException.usage("cannot read " + record + " (" + e.getClass().getSimpleName() + "): run"
-                    + " 'dmlflow package' first; the pipeline passes its record from the build step");
+            throw DeployerException.usage("cannot read " + record + " (" + Problems.of(e) + "): run"
+                    + " './deploy.sh package' first; the pipeline passes its record from the build step");
         }
     }
 }

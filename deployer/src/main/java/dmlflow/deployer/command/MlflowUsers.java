@@ -41,6 +41,23 @@ final class MlflowUsers {
         this.secretArn = secretArn;
     }
 
+    /** Why a connection failed, in words. */
+    private static String reachFailure(IOException e) {
+        if (e instanceof java.net.http.HttpConnectTimeoutException || e instanceof java.net.http.HttpTimeoutException) {
+            return "no answer in time";
+        }
+        if (e instanceof java.net.ConnectException) {
+            return "the connection was refused or timed out";
+        }
+        if (e instanceof java.net.UnknownHostException) {
+            return "its name does not resolve";
+        }
+        if (e instanceof javax.net.ssl.SSLException) {
+            return "the TLS handshake failed";
+        }
+        return "the connection failed";
+    }
+
     /** 24 characters of an unambiguous alphabet: about 140 bits. */
     static String newPassword() {
         StringBuilder password = new StringBuilder();
@@ -82,8 +99,8 @@ final class MlflowUsers {
             HttpResponse<String> answer = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return answered(answer, path, username);
         } catch (IOException e) {
-            throw DeployerException.failed("cannot reach the tracking server at " + base + " (" + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "): is this machine's address inside"
+            throw DeployerException.failed("cannot reach the tracking server at " + base + " (" + reachFailure(e)
+                    + "): is this machine's address inside"
                     + " AllowedCidr, and is the stack's server healthy (./deploy.sh status)?");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -116,8 +133,12 @@ final class MlflowUsers {
             throw DeployerException.failed("this tracking server has no " + path + " (HTTP 404): is basic auth on"
                     + " (AuthMode=basic), and is its MLflow 3 or later?");
         }
-        throw DeployerException.failed("MLflow answered " + path + " with HTTP " + status + (code.isEmpty() ? "" : " "
-                + code) + ": " + (said.length() > 300 ? said.substring(0, 300) + "…" : said));
+        // MLflow's own JSON message is for people; a page from the load balancer or a proxy is not.
+        String message = body.has("message") ? ": " + (said.length() > 300 ? said.substring(0, 300) + "…" : said)
+                : " (not MLflow's answer: the load balancer's or a proxy's; ./deploy.sh status and ./deploy.sh logs"
+                        + " show whether the server is up)";
+        throw DeployerException.failed("the tracking server answered " + path + " with HTTP " + status
+                + (code.isEmpty() ? "" : " " + code) + message);
     }
 
     private static JsonNode parse(String body) {

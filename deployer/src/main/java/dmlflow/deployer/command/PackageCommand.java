@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dmlflow.deployer.aws.AwsSession;
 import dmlflow.deployer.console.DeployerException;
+import dmlflow.deployer.console.Interruption;
 import dmlflow.deployer.console.Problems;
 import dmlflow.deployer.stack.ChangeSetPlanner;
 import dmlflow.deployer.stack.StackState;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Option;
 @Command(name = "package", mixinStandardHelpOptions = true,
         description = "For CodePipeline: upload the custom-resources jar and the template, and make the change set"
                 + " ./deploy.sh would make (parameters not given keep the live stack's values), without executing it;"
-                + " record it for 'dmlflow execute'.")
+                + " record it for './deploy.sh execute'.")
 public final class PackageCommand extends DeployCommand {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern ROLE_ARN = Pattern.compile("arn:aws[a-z-]*:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}");
@@ -38,7 +39,7 @@ public final class PackageCommand extends DeployCommand {
     String roleArn;
 
     @Option(names = "--output", defaultValue = ExecuteCommand.RECORD, paramLabel = "FILE",
-            description = "Where to record the change set for 'dmlflow execute' (default: ${DEFAULT-VALUE}).")
+            description = "Where to record the change set for './deploy.sh execute' (default: ${DEFAULT-VALUE}).")
     Path output;
 
     @Override
@@ -109,8 +110,10 @@ public final class PackageCommand extends DeployCommand {
                     + "\nTo go ahead on purpose, pass --confirm-data-changes to this step once.");
         }
         record(plan.changeSetId(), plan.changes().size(), planned.creating());
+        Interruption.settled();
         console.info("Change set " + plan.changeSetId() + " is ready (" + plan.changes().size() + " resource changes);"
-                + " recorded in " + output + " for the execute step.");
+                + " recorded in " + output + " for the execute step (./deploy.sh execute --change-set-file " + output
+                + " runs it).");
         return 0;
     }
 

@@ -68,6 +68,18 @@ public final class RemoveCommand extends BaseCommand {
                         + ", and nothing dmlflow kept is recorded there: nothing to remove (--stack-name and --region"
                         + " name another)");
             }
+            // Every refusal and question before anything is written (the assets stack included).
+            if (state.exists()) {
+                if (!state.neverDeployed() && "true".equals(state.parameters().get("DatabaseDeletionProtection"))) {
+                    throw DeployerException.failed("the database has deletion protection on: first run ./deploy.sh"
+                            + " --stack-name " + options.stackName + " -p DatabaseDeletionProtection=false, then remove");
+                }
+                if (deleteData && !confirmDeleteData && !console.terminal()) {
+                    throw DeployerException.failed("--delete-data asks twice before it deletes, and nobody can answer"
+                            + " off a terminal: add --confirm-delete-data. Nothing was deleted.");
+                }
+                confirmRemoval();
+            }
             RetainedData data = new RetainedData(aws);
             AssetStore assets = AssetStore.ensure(aws, Checkout.fileOr(bootstrapPath, "templates/bootstrap.yaml"),
                     watcher(aws), console);
@@ -75,7 +87,6 @@ public final class RemoveCommand extends BaseCommand {
 
             if (state.exists() && state.neverDeployed()) {
                 // A change set that was never executed: the stack holds nothing; the record stays as it is.
-                confirmRemoval();
                 deleteStack(aws, state);
                 state = StackState.describe(aws.cloudFormation(), options.stackName);
                 if (earlier == null) {
@@ -86,12 +97,7 @@ public final class RemoveCommand extends BaseCommand {
             }
             RetainedData.Kept kept;
             if (state.exists()) {
-                if ("true".equals(state.parameters().get("DatabaseDeletionProtection"))) {
-                    throw DeployerException.failed("the database has deletion protection on: first run ./deploy.sh"
-                            + " --stack-name " + options.stackName + " -p DatabaseDeletionProtection=false, then remove");
-                }
                 kept = data.inventory(options.stackName, state.parameters(), earlier, !state.deadOnArrival(), clock.instant());
-                confirmRemoval();
                 if (deleteData) {
                     confirmDataDeletion(data, kept, true);
                 }

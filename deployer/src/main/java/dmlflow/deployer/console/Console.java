@@ -27,6 +27,7 @@ public final class Console {
     private final boolean terminal;
     private final int columns;
     private final boolean colour;
+    private final boolean colourErrors;
     private boolean progressShown;
 
     public Console(PrintStream out, PrintStream err, BufferedReader in, boolean terminal) {
@@ -38,20 +39,30 @@ public final class Console {
      * @param colour whether failures, warnings and the ready line are coloured
      */
     public Console(PrintStream out, PrintStream err, BufferedReader in, boolean terminal, int columns, boolean colour) {
+        this(out, err, in, terminal, columns, colour, colour);
+    }
+
+    /** @param colourErrors whether errors are coloured: standard error may go to a file when output does not */
+    Console(PrintStream out, PrintStream err, BufferedReader in, boolean terminal, int columns, boolean colour,
+            boolean colourErrors) {
         this.out = out;
         this.err = err;
         this.in = in;
         this.terminal = terminal;
         this.columns = columns;
         this.colour = colour;
+        this.colourErrors = colourErrors;
     }
 
     public static Console system() {
         boolean terminal = interactive(System.console()) && System.getenv("CI") == null
                 && !"dumb".equals(System.getenv("TERM"));
+        boolean colour = colour(terminal, System.getenv("NO_COLOR"));
+        // deploy.sh says whether standard error is a terminal too (./deploy.sh 2>log keeps the log plain).
         return new Console(System.out, System.err,
                 new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)), terminal,
-                columns(terminal, System.getProperty("dmlflow.columns")), colour(terminal, System.getenv("NO_COLOR")));
+                columns(terminal, System.getProperty("dmlflow.columns")), colour,
+                colour && !"0".equals(System.getProperty("dmlflow.stderr-terminal")));
     }
 
     /** The width deploy.sh measured (stty size), the usual 80 on a terminal that gave none, 0 piped. */
@@ -115,7 +126,7 @@ public final class Console {
 
     public void error(String line) {
         clearProgress();
-        err.println(paint(RED, line));
+        err.println(colourErrors ? RED + line + RESET : line);
         err.flush();
     }
 

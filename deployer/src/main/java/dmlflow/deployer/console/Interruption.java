@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class Interruption {
     private static final AtomicReference<String> GOING_ON = new AtomicReference<>();
+    private static final AtomicReference<Runnable> UNDO = new AtomicReference<>();
     private static final AtomicBoolean FINISHED = new AtomicBoolean();
 
     private Interruption() {
@@ -21,6 +22,16 @@ public final class Interruption {
 
     public static void settled() {
         GOING_ON.set(null);
+        UNDO.set(null);
+    }
+
+    /**
+     * Until {@link #settled}, an interruption first runs {@code undo} (deleting what this command
+     * made and nobody has used yet), then says {@code what} it left.
+     */
+    public static void undoOnInterrupt(String what, Runnable undo) {
+        UNDO.set(undo);
+        GOING_ON.set(what);
     }
 
     /** The command ended by itself: the shutdown hook has nothing to say. */
@@ -41,9 +52,18 @@ public final class Interruption {
     public static void install(Console console) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             String notice = notice();
-            if (notice != null) {
-                console.error(notice);
+            if (notice == null) {
+                return;
             }
+            Runnable undo = UNDO.getAndSet(null);
+            if (undo != null) {
+                try {
+                    undo.run();
+                } catch (RuntimeException failed) {
+                    notice = notice + " (undoing it failed too: ./deploy.sh status shows what is left)";
+                }
+            }
+            console.error(notice);
         }, "dmlflow-interruption"));
     }
 }

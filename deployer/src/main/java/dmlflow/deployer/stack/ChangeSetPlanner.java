@@ -1,5 +1,6 @@
 package dmlflow.deployer.stack;
 
+import dmlflow.deployer.console.Console;
 import dmlflow.deployer.console.DeployerException;
 import dmlflow.deployer.console.Table;
 import java.time.Clock;
@@ -39,11 +40,13 @@ public final class ChangeSetPlanner {
     private final CloudFormationClient cloudFormation;
     private final Duration poll;
     private final Clock clock;
+    private final Console console;
 
-    public ChangeSetPlanner(CloudFormationClient cloudFormation, Duration poll, Clock clock) {
+    public ChangeSetPlanner(CloudFormationClient cloudFormation, Duration poll, Clock clock, Console console) {
         this.cloudFormation = cloudFormation;
         this.poll = poll;
         this.clock = clock;
+        this.console = console;
     }
 
     /** A change set from the template at templateUrl; with a roleArn, CloudFormation acts with that role. */
@@ -54,14 +57,22 @@ public final class ChangeSetPlanner {
                 .templateURL(templateUrl).parameters(parameters).tags(tags).roleARN(roleArn)
                 .capabilities(Capability.CAPABILITY_IAM)
                 .description("dmlflow deploy")).id();
-        DescribeChangeSetResponse described = await(id);
+        DescribeChangeSetResponse described;
+        try {
+            described = await(id);
+        } catch (DeployerException notPlanned) {
+            cloudFormation.deleteChangeSet(r -> r.changeSetName(id));
+            throw notPlanned;
+        }
         if (described.status() == ChangeSetStatus.FAILED) {
             String reason = described.statusReason() == null ? "" : described.statusReason();
+            // A failed change set is deleted either way: it would only sit in the stack's list.
+            cloudFormation.deleteChangeSet(r -> r.changeSetName(id));
             if (reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")) {
-                cloudFormation.deleteChangeSet(r -> r.changeSetName(id));
                 return new Plan(id, type, List.of(), true);
             }
-            throw DeployerException.failed("CloudFormation could not plan the change: " + reason);
+            throw DeployerException.failed("CloudFormation could not plan the change: "
+                    + (reason.isBlank() ? "it gave no reason (the console's change sets tab may say more)" : reason));
         }
         List<ResourceChange> changes = new ArrayList<>();
         String token = null;
@@ -85,15 +96,26 @@ public final class ChangeSetPlanner {
     }
 
     private DescribeChangeSetResponse await(String id) {
-        Instant deadline = clock.instant().plus(Duration.ofMinutes(10));
+        Instant started = clock.instant();
+        Instant deadline = started.plus(Duration.ofMinutes(10));
+        Instant lastLine = started;
         while (true) {
             DescribeChangeSetResponse described = cloudFormation.describeChangeSet(r -> r.changeSetName(id));
             if (described.status() == ChangeSetStatus.CREATE_COMPLETE || described.status() == ChangeSetStatus.FAILED) {
+                console.clearProgress();
                 return described;
             }
+            Duration waited = Duration.between(started, clock.instant());
+            String line = "CloudFormation is planning the change set (" + waited.toSeconds() + " s)";
+            if (console.terminal()) {
+                console.progress(line);
+            } else if (Duration.between(lastLine, clock.instant()).compareTo(StackWatcher.HEARTBEAT) >= 0) {
+                console.info(line);
+                lastLine = clock.instant();
+            }
             if (clock.instant().isAfter(deadline)) {
-                throw DeployerException.failed("the change set " + id + " was still " + described.statusAsString()
-                        + " after 10 minutes");
+                throw DeployerException.failed("CloudFormation was still planning the change set after 10 minutes"
+                        + " (" + described.statusAsString() + "); it is deleted. Run the command again in a while.");
             }
             try {
                 Thread.sleep(poll.toMillis());

@@ -1,6 +1,7 @@
 package dmlflow.deployer.stack;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dmlflow.deployer.aws.AwsErrors;
 import dmlflow.deployer.console.DeployerException;
 import java.util.Map;
 import java.util.Optional;
@@ -71,11 +72,12 @@ public final class NatImage {
             value = ssm.getParameter(request -> request.name(parameter)).parameter().value();
         } catch (SdkException e) {
             throw DeployerException.failed("cannot read the NAT instance's image from SSM parameter " + parameter + ": "
-                    + e.getMessage() + "\nGive one with -p " + PARAMETER + "=ami-… (an Amazon Linux 2023 arm64 AMI),"
+                    + AwsErrors.explain(e) + "\nGive one with -p " + PARAMETER + "=ami-… (an Amazon Linux 2023 arm64 AMI),"
                     + " or use -p NatMode=gateway.");
         }
         if (value == null || !IMAGE_ID.matcher(value).matches()) {
-            throw DeployerException.failed("SSM parameter " + parameter + " holds '" + value + "', not an AMI id;"
+            throw DeployerException.failed("SSM parameter " + parameter + " holds " + (value == null ? "no value"
+                    : "'" + value + "'") + ", not an AMI id;"
                     + " give one with -p " + PARAMETER + "=ami-…");
         }
         return value;

@@ -36,11 +36,15 @@ public final class NextStep {
                     + " this command does; follow it with " + follow + " and run this command again once it has ended.";
             case "REVIEW_IN_PROGRESS" -> "It holds only a change set that never ran: ./deploy.sh" + name + " creates the"
                     + " stack, ./remove.sh" + name + " deletes it.";
-            case "ROLLBACK_COMPLETE", "CREATE_FAILED", "ROLLBACK_FAILED" -> "Its first creation failed"
+            case "ROLLBACK_COMPLETE", "ROLLBACK_FAILED" -> "Its first creation failed"
                     + ("ROLLBACK_COMPLETE".equals(status) ? " and was rolled back (what it made is gone; kept data a restore"
-                    + " named is untouched)" : "") + ", and CloudFormation allows nothing but deleting it. " + follow
-                    + " shows the cause; fix it and run ./deploy.sh" + name + " again: it offers to delete the failed"
-                    + " stack first.";
+                    + " named is untouched)" : ", and so did the rollback") + "; CloudFormation allows nothing but"
+                    + " deleting it. " + follow + " shows the cause; fix it and run ./deploy.sh" + name + " again: it"
+                    + " offers to delete the failed stack first.";
+            case "CREATE_FAILED" -> "Its first creation failed and was not rolled back (rollback was turned off). "
+                    + follow + " shows the cause; fix it and run ./deploy.sh" + name + " again: it offers to delete the"
+                    + " failed stack first (or roll it back with aws cloudformation rollback-stack --stack-name " + stack
+                    + ").";
             case "UPDATE_ROLLBACK_COMPLETE" -> "The update was rolled back and the server runs on its previous settings."
                     + " If a schema migration failed half-way, the previous MLflow cannot serve the changed schema:"
                     + " restore the snapshot taken before the upgrade (README, Operations). " + follow + " shows the"
@@ -52,15 +56,18 @@ public final class NextStep {
                     + " then run aws cloudformation continue-update-rollback --stack-name " + stack + ". If it names the"
                     + " service after a schema migration (the old MLflow cannot serve the upgraded schema), add"
                     + " --resources-to-skip TrackingServiceService and deploy the new image again.";
-            case "IMPORT_ROLLBACK_FAILED", "IMPORT_ROLLBACK_COMPLETE" -> "A resource import into it failed"
-                    + ("IMPORT_ROLLBACK_FAILED".equals(status) ? " and so did its rollback: fix the resource " + follow
-                    + " names, then run aws cloudformation continue-update-rollback --stack-name " + stack + "."
-                    : " and was rolled back; the stack is as it was before: ./deploy.sh" + name + " updates it.");
+            case "IMPORT_ROLLBACK_FAILED" -> "A resource import into it failed, and so did its rollback: fix the"
+                    + " resource " + follow + " names, then retry the rollback in the CloudFormation console (Stack"
+                    + " actions) or remove the stack with ./remove.sh" + name + ".";
+            case "IMPORT_ROLLBACK_COMPLETE" -> "A resource import into it failed and was rolled back; the stack is as"
+                    + " it was before: ./deploy.sh" + name + " updates it.";
             case "DELETE_FAILED" -> "It could not be deleted: " + follow + " names the resource; fix or delete it by"
                     + " hand, then run ./remove.sh" + name + " again (or delete the stack in the console, retaining that"
                     + " resource).";
-            case "DELETE_COMPLETE", "DOES_NOT_EXIST" -> "It is gone. ./deploy.sh" + name + " --restore brings the server"
-                    + " back on what ./remove.sh kept, ./deploy.sh" + name + " --fresh makes a new one.";
+            case "DELETE_COMPLETE" -> "It is gone. ./deploy.sh" + name + " --restore brings the server back on what"
+                    + " ./remove.sh kept, ./deploy.sh" + name + " --fresh makes a new one.";
+            case "DOES_NOT_EXIST" -> "./deploy.sh" + name + " creates it (--stack-name and --region name another; a"
+                    + " stack ./remove.sh removed comes back with ./deploy.sh" + name + " --restore).";
             default -> "CloudFormation reported a status this dmlflow does not know: " + follow + " and the console's"
                     + " Events tab show where it is.";
         };

@@ -30,7 +30,8 @@ import software.amazon.awssdk.services.cloudformation.model.StackEvent;
 public final class StackWatcher {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss").withZone(ZoneOffset.UTC);
     /** Off a terminal, the longest silence while waiting: CI systems end jobs that print nothing. */
-    static final Duration HEARTBEAT = Duration.ofSeconds(60);
+    /** Checked once a poll (5 s plus the call), so that no silence reaches a minute. */
+    public static final Duration HEARTBEAT = Duration.ofSeconds(45);
     private static final List<String> CASCADE = List.of("Resource creation cancelled", "Resource update cancelled",
             "Resource deletion cancelled", "Resource handler returned message: \"null\"");
 

@@ -114,7 +114,7 @@ class PackageCommandTest {
                 noRecord.console, options -> {
                     throw new AssertionError("must not reach AWS");
                 })).isEqualTo(2);
-        assertThat(noRecord.err()).contains("run 'dmlflow package' first");
+        assertThat(noRecord.err()).contains("run './deploy.sh package' first");
     }
 
     @Test

@@ -202,6 +202,15 @@ def _report(module):
     if skipped:
         print("dmlflow: warning: authorization lookups not cached, MLflow makes them on every request: "
               + "; ".join(skipped), file=sys.stderr, flush=True)
+    # Sign-in through the load balancer (dmlflow_signin.py), when the start script put it beside
+    # this module. If it cannot be set up, only basic credentials get in: it fails closed.
+    signin = sys.modules.get("dmlflow_signin")
+    if signin is not None:
+        try:
+            signin.install(module)
+        except Exception as error:
+            print(f"dmlflow: error: sign-in through the load balancer is off ({type(error).__name__}: {error});"
+                  " only MLflow's own passwords are accepted", file=sys.stderr, flush=True)
 
 
 class _AfterAuthImport(importlib.abc.MetaPathFinder):

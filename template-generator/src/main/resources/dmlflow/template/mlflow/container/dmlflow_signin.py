@@ -1,0 +1,296 @@
+"""Sign-in through the load balancer (SignIn oidc or cognito): MLflow trusts the person the load
+balancer signed in, and nobody else. dmlflow_auth.py calls install() once mlflow.server.auth has
+loaded; README "Sign-in" says what it does and why.
+
+A request without an Authorization header but with the load balancer's x-amzn-oidc-data JWT is
+the person its e-mail claim names, when it is ES256, signed by the key its kid names (fetched from
+the region's public-keys.auth.elb endpoint and kept), from this load balancer ("signer") and not
+expired; anything else gets MLflow's own 401. The user is made on first sign-in (a random password
+nobody sees, so DefaultPermission applies), and made admin when listed in DMLFLOW_ADMIN_EMAILS.
+/dmlflow/token gives a signed-in person's user a new random password, shown once, or revokes it.
+
+Wrapped: authenticate_request_basic_auth (Flask) and _authenticate_fastapi_request (FastAPI), the
+same names in MLflow 3.12 and 3.17 (mlflow/server/auth/__init__.py). The ini keeps MLflow's default
+authorization_function: a custom one hides the UI's logout and password dialog, and 3.12's FastAPI
+middleware answers 500 to it. Signatures are checked by the cryptography package MLflow depends on.
+Environment: DMLFLOW_SIGNIN, DMLFLOW_SIGNIN_SIGNER (the load balancer's ARN), DMLFLOW_ADMIN_EMAILS,
+and, for tests only, DMLFLOW_SIGNIN_KEYS_URL.
+"""
+import base64
+import html
+import json
+import os
+import re
+import secrets
+import sys
+import threading
+import time
+import urllib.request
+
+HEADER = "x-amzn-oidc-data"
+TOKEN_PAGE = "/dmlflow/token"
+_KID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_KNOWN_USERS_SECONDS = 60
+
+
+class Refused(Exception):
+    """A token not accepted: the reason goes to the log, the client gets a 401."""
+
+
+def _b64url(segment):
+    # The load balancer pads its segments with '=' (ELB guide), which strict JWT libraries refuse.
+    return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+
+class Verifier:
+    """Checks the load balancer's tokens; keeps the public keys it fetched, by kid."""
+
+    def __init__(self, signer, keys_url=None, fetch=None):
+        if not signer:
+            raise ValueError("DMLFLOW_SIGNIN_SIGNER (the load balancer's ARN) is not set")
+        self.signer = signer
+        region = signer.split(":")[3] if signer.count(":") >= 5 else ""
+        self.keys_url = (keys_url or "https://public-keys.auth.elb.%s.amazonaws.com" % region).rstrip("/")
+        self._fetch = fetch or self._download
+        self._keys = {}
+        self._lock = threading.Lock()
+
+    def claims(self, token, now=None):
+        """The token's claims when this load balancer signed it and it has not expired."""
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec, utils
+
+        parts = token.strip().split(".")
+        if len(parts) != 3:
+            raise Refused("not a JWT (%d parts)" % len(parts))
+        try:
+            header = json.loads(_b64url(parts[0]))
+            payload = json.loads(_b64url(parts[1]))
+            signature = _b64url(parts[2])
+        except (ValueError, TypeError) as error:
+            raise Refused("not a well-formed JWT (%s)" % type(error).__name__)
+        if not isinstance(header, dict) or not isinstance(payload, dict):
+            raise Refused("not a well-formed JWT")
+        if header.get("alg") != "ES256":
+            raise Refused("algorithm %r, not ES256" % header.get("alg"))
+        if header.get("signer") != self.signer:
+            raise Refused("signed by another load balancer (%r)" % header.get("signer"))
+        exp = header.get("exp", payload.get("exp"))
+        if not isinstance(exp, (int, float)) or exp <= (time.time() if now is None else now):
+            raise Refused("expired or without an expiry")
+        if len(signature) != 64:
+            raise Refused("an ES256 signature is 64 bytes, not %d" % len(signature))
+        key = self.key(header.get("kid"))
+        der = utils.encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+        try:
+            key.verify(der, (parts[0] + "." + parts[1]).encode("ascii"), ec.ECDSA(hashes.SHA256()))
+        except InvalidSignature:
+            raise Refused("the signature does not match the key %s" % header.get("kid"))
+        return payload
+
+    def key(self, kid):
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+        if not isinstance(kid, str) or not _KID.match(kid):
+            raise Refused("no usable kid")
+        with self._lock:
+            found = self._keys.get(kid)
+        if found is None:
+            try:
+                found = load_pem_public_key(self._fetch(self.keys_url + "/" + kid))
+            except Refused:
+                raise
+            except Exception as error:
+                raise Refused("key %s could not be read from %s (%s)" % (kid, self.keys_url, type(error).__name__))
+            if not isinstance(found, ec.EllipticCurvePublicKey) or found.curve.name != "secp256r1":
+                raise Refused("key %s is not a P-256 key" % kid)
+            with self._lock:
+                self._keys[kid] = found
+        return found
+
+    @staticmethod
+    def _download(url):
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return answer.read(16384)
+
+
+def email_of(claims):
+    email = claims.get("email")
+    if not isinstance(email, str) or not _EMAIL.match(email.strip()):
+        raise Refused("no e-mail claim (the identity provider must release the email scope)")
+    return email.strip().lower()
+
+
+class SignIn:
+    """The person behind a request, as MLflow's auth module should see them."""
+
+    def __init__(self, module, verifier, admins):
+        self.module = module
+        self.verifier = verifier
+        self.admins = admins
+        self._known = {}
+        self._lock = threading.Lock()
+
+    def person(self, headers):
+        """The signed-in user's name, None without a token; Refused for a token that is not good."""
+        token = headers.get(HEADER)
+        if not token:
+            return None
+        email = email_of(self.verifier.claims(token))
+        self.provision(email)
+        return email
+
+    def provision(self, email):
+        """Makes the user on first sign-in, and an admin when listed; remembered a minute per process."""
+        now = time.monotonic()
+        with self._lock:
+            if self._known.get(email, 0) > now:
+                return
+        store = self.module.store
+        admin = email in self.admins
+        if not store.has_user(email):
+            try:
+                store.create_user(email, secrets.token_urlsafe(32), is_admin=admin)
+                print("dmlflow: signed-in user %s made%s" % (email, " (admin)" if admin else ""), file=sys.stderr)
+            except Exception:
+                if not store.has_user(email):  # another worker made it meanwhile: fine
+                    raise
+        elif admin and not store.get_user(email).is_admin:
+            store.update_user(email, is_admin=True)
+        with self._lock:
+            self._known[email] = now + _KNOWN_USERS_SECONDS
+
+
+def install(module, environ=None):
+    """Wraps MLflow's authentication when DMLFLOW_SIGNIN is oidc or cognito; returns whether it did."""
+    environ = os.environ if environ is None else environ
+    if environ.get("DMLFLOW_SIGNIN") not in ("oidc", "cognito") or getattr(module, "_dmlflow_signin", None):
+        return False
+    admins = {e.strip().lower() for e in environ.get("DMLFLOW_ADMIN_EMAILS", "").split(",") if e.strip()}
+    verifier = Verifier(environ.get("DMLFLOW_SIGNIN_SIGNER", ""), environ.get("DMLFLOW_SIGNIN_KEYS_URL") or None)
+    signin = SignIn(module, verifier, admins)
+    module._dmlflow_signin = signin
+    _wrap_flask(module, signin)
+    _wrap_fastapi(module, signin)
+    _wrap_create_app(module, signin)
+    return True
+
+
+def _wrap_flask(module, signin):
+    from flask import g, request
+    from werkzeug.datastructures import Authorization
+
+    basic = module.authenticate_request_basic_auth
+
+    def authenticate_request_basic_auth():
+        if request.authorization is not None or HEADER not in request.headers:
+            return basic()
+        known = getattr(g, "_dmlflow_person", None)
+        if known is None:
+            try:
+                known = signin.person(request.headers)
+            except Refused as refused:
+                print("dmlflow: sign-in refused: %s" % refused, file=sys.stderr)
+                return module.make_basic_auth_response()
+            g._dmlflow_person = known
+        return Authorization("basic", {"username": known})
+
+    module.authenticate_request_basic_auth = authenticate_request_basic_auth
+
+
+def _wrap_fastapi(module, signin):
+    basic = getattr(module, "_authenticate_fastapi_request", None)
+    if basic is None:
+        return
+
+    def _authenticate_fastapi_request(request):
+        if "Authorization" in request.headers or HEADER not in request.headers:
+            return basic(request)
+        try:
+            return module.store.get_user(signin.person(request.headers))
+        except Refused as refused:
+            print("dmlflow: sign-in refused: %s" % refused, file=sys.stderr)
+            return None
+
+    module._authenticate_fastapi_request = _authenticate_fastapi_request
+
+
+def _wrap_create_app(module, signin):
+    create = module.create_app
+
+    def create_app(*args, **kwargs):
+        made = create(*args, **kwargs)
+        flask_app = module.app
+        # First of the before-request functions: the page answers itself, ahead of MLflow's checks,
+        # which would refuse a route they have no rule for (fail-closed from MLflow 3.16.1).
+        flask_app.before_request_funcs.setdefault(None, []).insert(0, lambda: token_page(module, signin))
+        return made
+
+    module.create_app = create_app
+
+
+def token_page(module, signin):
+    """/dmlflow/token: a personal password for scripts, for the signed-in person only."""
+    from flask import request
+
+    if request.path != TOKEN_PAGE:
+        return None
+    if request.authorization is not None:
+        return _page(403, "Open this page in the browser you signed in with; it does not take a password.")
+    try:
+        email = signin.person(request.headers)
+    except Refused as refused:
+        print("dmlflow: sign-in refused: %s" % refused, file=sys.stderr)
+        email = None
+    if email is None:
+        return module.make_basic_auth_response()
+    if request.method == "GET":
+        return _page(200, _form(email))
+    if request.method != "POST":
+        return _page(405, "Use the buttons on this page.")
+    # A form posted from another site would carry the load balancer's session cookie: only this
+    # page's own origin may change the password.
+    origin = request.headers.get("Origin", "")
+    if origin not in ("https://" + request.host, "http://" + request.host):
+        return _page(403, "This change must come from this page (the request's Origin is %s)." % html.escape(origin))
+    action = request.form.get("action")
+    ttl = getattr(getattr(module, "auth_config", None), "auth_cache_ttl_seconds", 0) or 0
+    if action == "new":
+        password = secrets.token_urlsafe(24)
+        module.store.update_user(email, password=password)
+        uri = request.host_url.rstrip("/")
+        lines = "\n".join(["export MLFLOW_TRACKING_URI=" + uri, "export MLFLOW_TRACKING_USERNAME=" + email,
+                           "export MLFLOW_TRACKING_PASSWORD=" + password])
+        answer = _page(200, "<p>Your token, shown this once: paste these lines into the shell your scripts run in."
+                       " A new token replaces it%s.</p><pre>%s</pre>%s" % (_delay(ttl), html.escape(lines), _form(email)))
+    elif action == "revoke":
+        module.store.update_user(email, password=secrets.token_urlsafe(32))
+        answer = _page(200, "<p>Your token is revoked%s.</p>%s" % (_delay(ttl), _form(email)))
+    else:
+        return _page(400, "Unknown action.")
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
+
+
+def _delay(ttl):
+    return "" if not ttl else " (a server that checked the old one in the last %d seconds may accept it until then)" % ttl
+
+
+def _form(email):
+    return ("<p>Signed in as <b>%s</b>. Scripts use MLflow's client with MLFLOW_TRACKING_USERNAME and"
+            " MLFLOW_TRACKING_PASSWORD; this page gives you that password.</p>"
+            '<form method="post"><button name="action" value="new">New token</button> '
+            '<button name="action" value="revoke">Revoke my token</button></form>' % html.escape(email))
+
+
+def _page(status, body):
+    from flask import make_response
+
+    page = make_response("<!doctype html><meta charset=utf-8><title>dmlflow: your token</title>"
+                         "<h1>Your MLflow token</h1>" + (body if body.startswith("<") else "<p>%s</p>" % body), status)
+    page.headers["Content-Type"] = "text/html; charset=utf-8"
+    page.headers["Cache-Control"] = "no-store"
+    return page

@@ -24,13 +24,23 @@ dmlflow_version() {
 answer_without_build() {
   local home=$1 default=$2
   shift 2
-  local last=${!#:-}
-  if [[ $# -ge 1 && ( $last == -V || $last == --version ) ]]; then
+  local arg asks_help="" asks_version="" words=() page
+  for arg in "$@"; do
+    case "$arg" in
+      -h | --help) asks_help=1 ;;
+      -V | --version) asks_version=1 ;;
+    esac
+  done
+  if [[ -n $asks_version && -z $asks_help ]]; then
     dmlflow_version "$home"
     exit 0
   fi
-  if [[ $# -ge 1 && ( $last == -h || $last == --help ) ]]; then
-    local words=("${@:1:$#-1}") page
+  if [[ -n $asks_help ]]; then
+    # The page of the command words before the first option: "plan -p X=1 --help" is plan's.
+    for arg in "$@"; do
+      [[ $arg == -* ]] && break
+      words+=("$arg")
+    done
     if [[ ${#words[@]} -eq 0 ]]; then
       page=$default
     elif [[ $default != deploy ]]; then

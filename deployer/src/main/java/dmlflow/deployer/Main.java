@@ -64,11 +64,27 @@ public final class Main implements Runnable {
             if (sub.getCommandName().equals("remove") || sub.getCommandName().equals("deploy")) {
                 String typed = sub.getCommandName().equals("remove") ? "./remove.sh" : "./deploy.sh";
                 var synopsis = sub.getHelpSectionMap().get(CommandLine.Model.UsageMessageSpec.SECTION_KEY_SYNOPSIS);
-                sub.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_SYNOPSIS, help -> synopsis
-                        .render(help).replaceFirst("\\./deploy\\.sh " + sub.getCommandName() + "\\b", typed));
+                sub.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_SYNOPSIS,
+                        help -> retyped(synopsis.render(help), "./deploy.sh " + sub.getCommandName(), typed));
             }
         });
         return cli;
+    }
+
+    /** A usage line with the command as typed, its continuation lines moved left as far as it shrank. */
+    static String retyped(String synopsis, String written, String typed) {
+        int at = synopsis.indexOf(written);
+        if (at < 0) {
+            return synopsis;
+        }
+        String indent = " ".repeat(written.length() - typed.length());
+        String[] lines = (synopsis.substring(0, at) + typed + synopsis.substring(at + written.length())).split("\n", -1);
+        for (int i = 1; i < lines.length; i++) {
+            if (lines[i].startsWith(indent)) {
+                lines[i] = lines[i].substring(indent.length());
+            }
+        }
+        return String.join("\n", lines);
     }
 
     private static boolean verbose(CommandLine command) {

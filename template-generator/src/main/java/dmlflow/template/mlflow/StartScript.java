@@ -19,7 +19,7 @@ final class StartScript {
     static final String PROGRAMS = "/dmlflow/template/mlflow/container/";
     /** The Python programs the start script embeds, in the order it runs them. */
     static final List<String> PROGRAM_NAMES = List.of("schema_states.py", "prepare_user_store.py",
-            "purge_experiment_models.py", "dmlflow_auth.py");
+            "purge_experiment_models.py", "dmlflow_auth.py", "dmlflow_signin.py");
     private static final Pattern EMBED = Pattern.compile("(?m)^# dmlflow:embed ([a-z_]+\\.py)\n");
     private static final String HEREDOC_END = "PY";
 
@@ -48,7 +48,30 @@ final class StartScript {
             throw new IllegalStateException(name + " must end with a line break and hold no line '" + HEREDOC_END
                     + "', which would end its heredoc in the start script");
         }
-        return program;
+        return carried(name, program);
+    }
+
+    private static final Pattern MODULE_DOCSTRING = Pattern.compile("\"\"\"[\\s\\S]*?\"\"\"\n");
+
+    /**
+     * The program as the task definition carries it: its module docstring and whole-line comments
+     * stay in the repository (container/NAME, which a first line names), so that the task
+     * definition keeps well under ECS's size limit (StartScriptTest). The code is the same.
+     */
+    static String carried(String name, String source) {
+        Matcher docstring = MODULE_DOCSTRING.matcher(source);
+        String body = docstring.lookingAt() ? source.substring(docstring.end()) : source;
+        StringBuilder carried = new StringBuilder("# container/" + name + " in dmlflow's repository, with its comments\n");
+        boolean inString = false;
+        for (String line : body.lines().toList()) {
+            if (!inString && line.strip().startsWith("#")) {
+                continue;
+            }
+            carried.append(line).append('\n');
+            int quotes = line.split("\"\"\"", -1).length - 1 + line.split("\'\'\'", -1).length - 1;
+            inString ^= quotes % 2 == 1;
+        }
+        return carried.toString();
     }
 
     /** A script kept beside the template's classes (the start script, the NAT instance's user data). */

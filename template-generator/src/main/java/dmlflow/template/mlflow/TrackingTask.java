@@ -119,6 +119,13 @@ final class TrackingTask {
         // working for up to this long on the workers that did not serve the change (README, security).
         env.put("DMLFLOW_AUTH_CACHE_SECONDS", String.valueOf(AUTH_CACHE_SECONDS));
         env.put("MLFLOW_DISABLE_TELEMETRY", "true");
+        // Set on purpose, though it is MLflow's default from 3.16.1 (mlflow PR #25308): basic auth
+        // refuses a logged-in non-admin any route it has no permission rule for, rather than letting
+        // every route added without one through (PR #25065). What a non-admin can do is then what
+        // the rules grant (3.17's mlflow/server/auth/__init__.py, README "Sign-in"): create
+        // experiments, models and prompts (MANAGE on what they create), read and, with
+        // DefaultPermission EDIT, write the others'. 3.12 (the tests') has no such setting.
+        env.put("MLFLOW_BASIC_AUTH_FAIL_CLOSED", "true");
         // MLflow's job runner (on by default from 3.9 with a SQL store) queries the database every
         // minute for GenAI online scorers (register_periodic_tasks in mlflow/server/jobs/utils.py),
         // so Aurora could never pause at 0 ACU. dmlflow serves tracking and the registry: off.

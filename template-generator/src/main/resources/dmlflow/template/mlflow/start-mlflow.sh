@@ -258,15 +258,33 @@ if [ "$DMLFLOW_AUTH_MODE" = basic ]; then
   umask 077
   mkdir -p "$config_dir"
   export MLFLOW_AUTH_CONFIG_PATH="$config_dir/basic_auth.ini"
+  # Sign-in through the load balancer (container/dmlflow_signin.py): with oidc or cognito, MLflow
+  # takes the person the load balancer signed in (its x-amzn-oidc-data token) as well as passwords.
+  signin=${DMLFLOW_SIGNIN:-basic}
+  case "$signin" in
+    basic) ;;
+    oidc|cognito)
+      case "${DMLFLOW_SIGNIN_SIGNER:-}" in
+        arn:*:elasticloadbalancing:*:loadbalancer/app/*) ;;
+        *) fail "DMLFLOW_SIGNIN=$signin needs DMLFLOW_SIGNIN_SIGNER, the load balancer's ARN, not '${DMLFLOW_SIGNIN_SIGNER:-}'" ;;
+      esac ;;
+    *) fail "DMLFLOW_SIGNIN must be basic, oidc or cognito, not '$signin'" ;;
+  esac
   # dmlflow's caches in front of the lookups MLflow makes on every request (container/
-  # dmlflow_auth.py): Python imports sitecustomize at start, which asks for them to be put in
-  # once MLflow's auth module has loaded. Left off the path when the cache time is 0.
-  if [ "$auth_cache_seconds" -gt 0 ]; then
+  # dmlflow_auth.py), and the sign-in: Python imports sitecustomize at start, which asks for them
+  # to be put in once MLflow's auth module has loaded. Left off the path when neither is on.
+  if [ "$auth_cache_seconds" -gt 0 ] || [ "$signin" != basic ]; then
     mkdir -p "$config_dir/python"
     cat > "$config_dir/python/dmlflow_auth.py" <<'PY'
 # dmlflow:embed dmlflow_auth.py
 PY
     printf 'import dmlflow_auth\n' > "$config_dir/python/sitecustomize.py"
+    if [ "$signin" != basic ]; then
+      cat > "$config_dir/python/dmlflow_signin.py" <<'PY'
+# dmlflow:embed dmlflow_signin.py
+PY
+      printf 'import dmlflow_signin\n' >> "$config_dir/python/sitecustomize.py"
+    fi
     export PYTHONPATH="$config_dir/python${PYTHONPATH:+:$PYTHONPATH}"
   fi
   {
@@ -292,5 +310,5 @@ sys.exit(0 if getattr(read_auth_config(), "auth_cache_ttl_seconds", None) == int
   set -- "$@" --app-name basic-auth
 fi
 
-echo "dmlflow: starting MLflow $mlflow_version (auth: $DMLFLOW_AUTH_MODE, allowed hosts: $allowed_hosts)"
+echo "dmlflow: starting MLflow $mlflow_version (auth: $DMLFLOW_AUTH_MODE${signin:+, sign-in: $signin}, allowed hosts: $allowed_hosts)"
 exec "$@"

@@ -384,6 +384,22 @@ class StackIntentTest {
             assertThat(off).isTrue();
         }
 
+        /**
+         * MLflow 3.16.1 made basic auth fail closed by default (MLFLOW_BASIC_AUTH_FAIL_CLOSED, mlflow
+         * PR #25308): set explicitly, so that no image's default decides what a non-admin may reach.
+         */
+        @Test
+        void basicAuthFailsClosedOnPurpose() {
+            JsonNode environment = resource("TrackingTask").path("Properties").path("ContainerDefinitions").get(0)
+                    .path("Environment");
+            assertThat(environment.findValuesAsText("Name")).contains("MLFLOW_BASIC_AUTH_FAIL_CLOSED");
+            for (JsonNode variable : environment) {
+                if (variable.path("Name").asText().equals("MLFLOW_BASIC_AUTH_FAIL_CLOSED")) {
+                    assertThat(variable.path("Value").asText()).isEqualTo("true");
+                }
+            }
+        }
+
         @Test
         void theLoadBalancerOutwaitsNeitherUvicornNorLargeUploads() {
             JsonNode attributes = resource("LoadBalancerAlb").path("Properties").path("LoadBalancerAttributes");

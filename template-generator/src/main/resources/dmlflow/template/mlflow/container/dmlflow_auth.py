@@ -1,30 +1,13 @@
-"""Short-lived caches in front of the lookups MLflow's basic-auth app makes on every request.
+"""Short-lived caches in front of the lookups MLflow's basic-auth app makes on every request
+(README, "How fast it serves"), and the hook that also installs dmlflow_signin.py when present.
 
-start-mlflow.sh writes this file and a sitecustomize.py that imports it onto the server's
-PYTHONPATH. Importing it costs nothing: it only asks Python to run install() on MLflow's
-mlflow.server.auth right after that module's own code, in every process that imports it. MLflow's
-authorization_function stays its own (a custom one costs the UI its logout and password dialog and,
-in 3.12, fails MLflow's FastAPI routes: fastapi_permission_middleware in mlflow/server/auth).
-
-What is cached, per worker, for auth_cache_ttl_seconds (the ini; 0 leaves MLflow as it is), the time
-MLflow already keeps a verified password:
-- whether the user is an admin (sender_is_admin reads the user store on each request);
-- a user's permission on a run: the run read from the tracking store to find its experiment, then
-  the user's grants read from the user store. In MLflow 3.12 (the tests') both happen in
-  _get_permission_from_run_id, cached by user and run; in 3.17 (read in its source) the run's
-  experiment in _run_requirement, cached by run, and the decision in authorize, cached by user and
-  what it decides.
-
-Measured with scripts/bench-server.sh (one core, 8 clients logging metrics as a user without admin
-rights): about 47 requests/s without these caches, against 131 with no sign-in (README, "How fast
-it serves").
-
-Any change a worker makes through the user store (a user, a password, an admin flag, a grant)
-empties that worker's caches at once, and a lookup that was under way meanwhile is not kept. Other
-workers and tasks keep what they cached until the TTL ends: a revoked permission, a demoted admin or
-a deleted user keeps working there that long. Only answers are cached, never errors or a missing run.
-Where this MLflow lacks the functions a cache wraps, that cache stays off, the log says so, and
-MLflow makes that lookup on every request, as it would without dmlflow.
+start-mlflow.sh writes this file and a sitecustomize.py that imports it: Python then runs
+install() on mlflow.server.auth right after that module's own code, in every process. Cached per
+worker for auth_cache_ttl_seconds (the ini; 0 leaves MLflow as it is): a user's admin flag, and a
+user's permission on a run (3.12: _get_permission_from_run_id; 3.17, read in its source:
+_run_requirement and authorize). Any change through the user store empties that worker's caches;
+other workers keep theirs until the TTL ends. Only answers are cached, never errors or a missing
+run; where this MLflow lacks a wrapped function, that cache stays off and the log says so.
 """
 import importlib.abc
 import importlib.machinery

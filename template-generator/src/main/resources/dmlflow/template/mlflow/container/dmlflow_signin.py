@@ -1,20 +1,10 @@
-"""Sign-in through the load balancer (SignIn oidc or cognito): MLflow trusts the person the load
-balancer signed in, and nobody else. dmlflow_auth.py calls install() once mlflow.server.auth has
-loaded; README "Sign-in" says what it does and why.
-
-A request without an Authorization header but with the load balancer's x-amzn-oidc-data JWT is
-the person its e-mail claim names, when it is ES256, signed by the key its kid names (fetched from
-the region's public-keys.auth.elb endpoint and kept), from this load balancer ("signer") and not
-expired; anything else gets MLflow's own 401. The user is made on first sign-in (a random password
-nobody sees, so DefaultPermission applies), and made admin when listed in DMLFLOW_ADMIN_EMAILS.
-/dmlflow/token gives a signed-in person's user a new random password, shown once, or revokes it.
-
-Wrapped: authenticate_request_basic_auth (Flask) and _authenticate_fastapi_request (FastAPI), the
-same names in MLflow 3.12 and 3.17 (mlflow/server/auth/__init__.py). The ini keeps MLflow's default
-authorization_function: a custom one hides the UI's logout and password dialog, and 3.12's FastAPI
-middleware answers 500 to it. Signatures are checked by the cryptography package MLflow depends on.
-Environment: DMLFLOW_SIGNIN, DMLFLOW_SIGNIN_SIGNER (the load balancer's ARN), DMLFLOW_ADMIN_EMAILS,
-and, for tests only, DMLFLOW_SIGNIN_KEYS_URL.
+"""Sign-in through the load balancer (SignIn oidc or cognito; README, "Sign-in"). dmlflow_auth.py
+calls install() once mlflow.server.auth has loaded. A request without an Authorization header but
+with the load balancer's x-amzn-oidc-data token is the person its email claim names, when the token
+is ES256, signed by the key its kid names, from this load balancer and not expired; else MLflow's
+401. Wrapped: authenticate_request_basic_auth (Flask) and _authenticate_fastapi_request (FastAPI),
+the same in MLflow 3.12 and 3.17 (mlflow/server/auth/__init__.py); the ini keeps MLflow's default
+authorization_function, as a custom one costs the UI its logout and 3.12's FastAPI routes a 500.
 """
 import base64
 import html
@@ -57,7 +47,6 @@ class Verifier:
         self._lock = threading.Lock()
 
     def claims(self, token, now=None):
-        """The token's claims when this load balancer signed it and it has not expired."""
         from cryptography.exceptions import InvalidSignature
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import ec, utils
@@ -135,7 +124,7 @@ class SignIn:
         self._lock = threading.Lock()
 
     def person(self, headers):
-        """The signed-in user's name, None without a token; Refused for a token that is not good."""
+        """The signed-in user's name; None without a token."""
         token = headers.get(HEADER)
         if not token:
             return None
@@ -144,7 +133,7 @@ class SignIn:
         return email
 
     def provision(self, email):
-        """Makes the user on first sign-in, and an admin when listed; remembered a minute per process."""
+        """Made on first sign-in (a random password nobody sees: DefaultPermission applies), admin when listed."""
         now = time.monotonic()
         with self._lock:
             if self._known.get(email, 0) > now:
@@ -165,7 +154,6 @@ class SignIn:
 
 
 def install(module, environ=None):
-    """Wraps MLflow's authentication when DMLFLOW_SIGNIN is oidc or cognito; returns whether it did."""
     environ = os.environ if environ is None else environ
     if environ.get("DMLFLOW_SIGNIN") not in ("oidc", "cognito") or getattr(module, "_dmlflow_signin", None):
         return False
@@ -224,8 +212,7 @@ def _wrap_create_app(module, signin):
     def create_app(*args, **kwargs):
         made = create(*args, **kwargs)
         flask_app = module.app
-        # First of the before-request functions: the page answers itself, ahead of MLflow's checks,
-        # which would refuse a route they have no rule for (fail-closed from MLflow 3.16.1).
+        # First, ahead of MLflow's checks, which refuse a route without a rule (fail-closed, 3.16.1+).
         flask_app.before_request_funcs.setdefault(None, []).insert(0, lambda: token_page(module, signin))
         return made
 
@@ -233,7 +220,7 @@ def _wrap_create_app(module, signin):
 
 
 def token_page(module, signin):
-    """/dmlflow/token: a personal password for scripts, for the signed-in person only."""
+    """/dmlflow/token: a new random password for the signed-in person's own user, shown once, or none."""
     from flask import request
 
     if request.path != TOKEN_PAGE:
@@ -251,8 +238,7 @@ def token_page(module, signin):
         return _page(200, _form(email))
     if request.method != "POST":
         return _page(405, "Use the buttons on this page.")
-    # A form posted from another site would carry the load balancer's session cookie: only this
-    # page's own origin may change the password.
+    # Another site's form would carry the load balancer's cookie: only this page may post.
     origin = request.headers.get("Origin", "")
     if origin not in ("https://" + request.host, "http://" + request.host):
         return _page(403, "This change must come from this page (the request's Origin is %s)." % html.escape(origin))
@@ -260,14 +246,14 @@ def token_page(module, signin):
     ttl = getattr(getattr(module, "auth_config", None), "auth_cache_ttl_seconds", 0) or 0
     if action == "new":
         password = secrets.token_urlsafe(24)
-        module.store.update_user(email, password=password)
+        _set_password(module, email, password)
         uri = request.host_url.rstrip("/")
         lines = "\n".join(["export MLFLOW_TRACKING_URI=" + uri, "export MLFLOW_TRACKING_USERNAME=" + email,
                            "export MLFLOW_TRACKING_PASSWORD=" + password])
-        answer = _page(200, "<p>Your token, shown this once: paste these lines into the shell your scripts run in."
-                       " A new token replaces it%s.</p><pre>%s</pre>%s" % (_delay(ttl), html.escape(lines), _form(email)))
+        answer = _page(200, "<p>Shown once; for your scripts' shell. A new one replaces it%s.</p><pre>%s</pre>%s"
+                       % (_delay(ttl), html.escape(lines), _form(email)))
     elif action == "revoke":
-        module.store.update_user(email, password=secrets.token_urlsafe(32))
+        _set_password(module, email, secrets.token_urlsafe(32))
         answer = _page(200, "<p>Your token is revoked%s.</p>%s" % (_delay(ttl), _form(email)))
     else:
         return _page(400, "Unknown action.")
@@ -275,22 +261,28 @@ def token_page(module, signin):
     return answer
 
 
+def _set_password(module, email, password):
+    module.store.update_user(email, password=password)
+    # As MLflow's own password change does: this worker forgets the old one at once.
+    forget = getattr(module, "_invalidate_user_auth_cache", None)
+    if callable(forget):
+        forget(email)
+
+
 def _delay(ttl):
-    return "" if not ttl else " (a server that checked the old one in the last %d seconds may accept it until then)" % ttl
+    return " (the old one may work %d s more on other servers)" % ttl if ttl else ""
 
 
 def _form(email):
-    return ("<p>Signed in as <b>%s</b>. Scripts use MLflow's client with MLFLOW_TRACKING_USERNAME and"
-            " MLFLOW_TRACKING_PASSWORD; this page gives you that password.</p>"
-            '<form method="post"><button name="action" value="new">New token</button> '
-            '<button name="action" value="revoke">Revoke my token</button></form>' % html.escape(email))
+    return ('<p>Signed in as <b>%s</b>.</p><form method="post"><button name="action" value="new">New token'
+            '</button> <button name="action" value="revoke">Revoke my token</button></form>' % html.escape(email))
 
 
 def _page(status, body):
     from flask import make_response
 
-    page = make_response("<!doctype html><meta charset=utf-8><title>dmlflow: your token</title>"
-                         "<h1>Your MLflow token</h1>" + (body if body.startswith("<") else "<p>%s</p>" % body), status)
+    page = make_response("<!doctype html><meta charset=utf-8><title>MLflow token</title><h1>Your MLflow token</h1>"
+                         + (body if body.startswith("<") else "<p>%s</p>" % body), status)
     page.headers["Content-Type"] = "text/html; charset=utf-8"
     page.headers["Cache-Control"] = "no-store"
     return page

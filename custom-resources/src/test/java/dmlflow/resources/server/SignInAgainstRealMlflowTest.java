@@ -107,6 +107,7 @@ class SignInAgainstRealMlflowTest {
         settings.put("DMLFLOW_SIGNIN_SIGNER", SIGNER);
         settings.put("DMLFLOW_SIGNIN_KEYS_URL", "http://127.0.0.1:" + keys.getAddress().getPort());
         settings.put("DMLFLOW_ADMIN_EMAILS", "Boss@Example.com, ops@example.com");
+        settings.put("DMLFLOW_SIGNIN_CLIENT", "dmlflow-client");
         container = new TrackingContainer(Files.createDirectory(dir.resolve("container")), settings);
         TrackingContainer.Exit migrated = container.migrate();
         assertThat(migrated.code()).as(migrated.output()).isZero();
@@ -176,6 +177,18 @@ class SignInAgainstRealMlflowTest {
         refused.put("alg none", b64(("{\"alg\":\"none\",\"kid\":\"" + KID + "\",\"signer\":\"" + SIGNER + "\",\"exp\":"
                 + (Instant.now().getEpochSecond() + 300) + "}").getBytes(StandardCharsets.UTF_8)) + "." + parts[1] + ".");
         refused.put("not a token", "garbage");
+        refused.put("for another client of the identity provider", token(balancer.getPrivate(), KID, SIGNER, "other-client", 300,
+                "{\"email\":\"mallory@example.com\",\"email_verified\":true}"));
+        refused.put("an e-mail the provider has not verified", token(balancer.getPrivate(), KID, SIGNER, "dmlflow-client", 300,
+                "{\"email\":\"mallory@example.com\",\"email_verified\":false}"));
+        refused.put("no word on verification (DMLFLOW_SIGNIN_UNVERIFIED_EMAILS is not accept)", token(balancer.getPrivate(), KID,
+                SIGNER, "dmlflow-client", 300, "{\"email\":\"mallory@example.com\"}"));
+        // MySQL's default collation would equate it with boss@example.com, an admin.
+        refused.put("a look-alike of an admin's address", token(balancer.getPrivate(), KID, SIGNER, "boss@ex\u00e4mple.com", 300));
+        refused.put("an expiry only in the payload, not in the header the load balancer signs", token(balancer.getPrivate(), KID,
+                SIGNER, "dmlflow-client", Long.MIN_VALUE, "{\"email\":\"mallory@example.com\",\"email_verified\":true,\"exp\":"
+                        + (Instant.now().getEpochSecond() + 300) + "}"));
+        refused.put("an empty header", " ");
         for (Map.Entry<String, String> forged : refused.entrySet()) {
             HttpResponse<String> answer = signedIn("GET", "/api/2.0/mlflow/experiments/search?max_results=5", forged.getValue(), null);
             assertThat(answer.statusCode()).as(forged.getKey()).isEqualTo(401);
@@ -196,18 +209,20 @@ class SignInAgainstRealMlflowTest {
 
         HttpResponse<String> elsewhere = form(carol, "new", "https://evil.example.com");
         assertThat(elsewhere.statusCode()).as("a form posted from another site").isEqualTo(403);
-        HttpResponse<String> made = form(carol, "new", "http://" + base.getAuthority());
+        assertThat(form(carol, "new", "http://" + base.getAuthority()).statusCode())
+                .as("behind the load balancer the page is https: an http origin is another site").isEqualTo(403);
+        HttpResponse<String> made = form(carol, "new", "https://" + base.getAuthority());
         assertThat(made.statusCode()).as(made.body()).isEqualTo(200);
         assertThat(made.headers().firstValue("Cache-Control")).hasValue("no-store");
         Matcher password = Pattern.compile("export MLFLOW_TRACKING_PASSWORD=([A-Za-z0-9_-]+)").matcher(made.body());
         assertThat(password.find()).as(made.body()).isTrue();
         assertThat(made.body()).contains("export MLFLOW_TRACKING_USERNAME=carol@example.com",
-                "export MLFLOW_TRACKING_URI=http://" + base.getAuthority());
+                "export MLFLOW_TRACKING_URI=https://" + base.getAuthority());
 
         String runId = client.run(base, "carol@example.com", password.group(1), "log");
         assertThat(runId).as("the stock client logged a run with the page's password").matches("[0-9a-f]{32}");
 
-        assertThat(form(carol, "revoke", "http://" + base.getAuthority()).statusCode()).isEqualTo(200);
+        assertThat(form(carol, "revoke", "https://" + base.getAuthority()).statusCode()).isEqualTo(200);
         assertThatThrownBy(() -> client.run(base, "carol@example.com", password.group(1), "log"))
                 .as("a revoked password no longer works").hasMessageContaining("401");
         HttpResponse<String> withPassword = http.send(HttpRequest.newBuilder(base.resolve("/dmlflow/token"))
@@ -229,8 +244,9 @@ class SignInAgainstRealMlflowTest {
     }
 
     private HttpResponse<String> form(String token, String action, String origin) throws Exception {
+        // As the load balancer forwards it: X-Forwarded-Proto says the person's page was https.
         return http.send(HttpRequest.newBuilder(base.resolve("/dmlflow/token")).header("x-amzn-oidc-data", token)
-                .header("Origin", origin).header("Content-Type", "application/x-www-form-urlencoded")
+                .header("X-Forwarded-Proto", "https").header("Origin", origin).header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString("action=" + action)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
@@ -260,13 +276,23 @@ class SignInAgainstRealMlflowTest {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** A token as the load balancer makes one: ES256 over header.payload, the signature as R || S. */
+    /**
+     * A token as the load balancer makes one: signer, iss, client and exp in the header, the
+     * identity provider's user-info claims in the payload; ES256 over header.payload, the signature
+     * as R || S.
+     */
     private static String token(PrivateKey key, String kid, String signer, String email, long secondsLeft) throws Exception {
+        return token(key, kid, signer, "dmlflow-client", secondsLeft,
+                "{\"sub\":\"" + UUID.randomUUID() + "\",\"email\":\"" + email + "\",\"email_verified\":\"true\"}");
+    }
+
+    private static String token(PrivateKey key, String kid, String signer, String client, long secondsLeft, String claims)
+            throws Exception {
         long exp = Instant.now().getEpochSecond() + secondsLeft;
         String header = b64(("{\"typ\":\"JWT\",\"kid\":\"" + kid + "\",\"alg\":\"ES256\",\"iss\":\"https://idp.example.com\","
-                + "\"client\":\"dmlflow-client\",\"signer\":\"" + signer + "\",\"exp\":" + exp + "}").getBytes(StandardCharsets.UTF_8));
-        String payload = b64(("{\"sub\":\"" + UUID.randomUUID() + "\",\"email\":\"" + email + "\",\"exp\":" + exp
-                + ",\"iss\":\"https://idp.example.com\"}").getBytes(StandardCharsets.UTF_8));
+                + "\"client\":\"" + client + "\",\"signer\":\"" + signer + "\"" + (secondsLeft == Long.MIN_VALUE ? ""
+                : ",\"exp\":" + exp) + "}").getBytes(StandardCharsets.UTF_8));
+        String payload = b64(claims.getBytes(StandardCharsets.UTF_8));
         Signature signature = Signature.getInstance("SHA256withECDSAinP1363Format");
         signature.initSign(key);
         signature.update((header + "." + payload).getBytes(StandardCharsets.US_ASCII));

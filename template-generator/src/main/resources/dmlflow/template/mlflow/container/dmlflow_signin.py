@@ -9,6 +9,7 @@ authorization_function, as a custom one costs the UI its logout and 3.12's FastA
 import base64
 import html
 import json
+import math
 import os
 import re
 import secrets
@@ -19,9 +20,12 @@ import urllib.request
 
 HEADER = "x-amzn-oidc-data"
 TOKEN_PAGE = "/dmlflow/token"
-_KID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_KID = re.compile(r"[A-Za-z0-9-]{1,64}")
+# ASCII only: MySQL's default collation (utf8mb4_0900_ai_ci) equates look-alikes (accents, full-width
+# letters), so boss@exämple.com would find boss@example.com's row.
+_EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}")
 _KNOWN_USERS_SECONDS = 60
+_MISSING_KEY_SECONDS = 60
 
 
 class Refused(Exception):
@@ -36,14 +40,16 @@ def _b64url(segment):
 class Verifier:
     """Checks the load balancer's tokens; keeps the public keys it fetched, by kid."""
 
-    def __init__(self, signer, keys_url=None, fetch=None):
+    def __init__(self, signer, keys_url=None, fetch=None, client=None):
         if not signer:
             raise ValueError("DMLFLOW_SIGNIN_SIGNER (the load balancer's ARN) is not set")
         self.signer = signer
+        self.client = client
         region = signer.split(":")[3] if signer.count(":") >= 5 else ""
         self.keys_url = (keys_url or "https://public-keys.auth.elb.%s.amazonaws.com" % region).rstrip("/")
         self._fetch = fetch or self._download
         self._keys = {}
+        self._missing = {}
         self._lock = threading.Lock()
 
     def claims(self, token, now=None):
@@ -66,8 +72,12 @@ class Verifier:
             raise Refused("algorithm %r, not ES256" % header.get("alg"))
         if header.get("signer") != self.signer:
             raise Refused("signed by another load balancer (%r)" % header.get("signer"))
-        exp = header.get("exp", payload.get("exp"))
-        if not isinstance(exp, (int, float)) or exp <= (time.time() if now is None else now):
+        if self.client and header.get("client") != self.client:
+            raise Refused("for another client (%r)" % header.get("client"))
+        # signer, iss, client and exp are the header's (ELB User Guide); the payload is the IdP's.
+        exp = header.get("exp")
+        if isinstance(exp, bool) or not isinstance(exp, (int, float)) or not math.isfinite(exp) \
+                or exp <= (time.time() if now is None else now):
             raise Refused("expired or without an expiry")
         if len(signature) != 64:
             raise Refused("an ES256 signature is 64 bytes, not %d" % len(signature))
@@ -83,16 +93,20 @@ class Verifier:
         from cryptography.hazmat.primitives.asymmetric import ec
         from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-        if not isinstance(kid, str) or not _KID.match(kid):
+        if not isinstance(kid, str) or not _KID.fullmatch(kid):
             raise Refused("no usable kid")
         with self._lock:
             found = self._keys.get(kid)
+            if found is None and self._missing.get(kid, 0) > time.monotonic():
+                raise Refused("key %s was not found a moment ago" % kid)
         if found is None:
             try:
                 found = load_pem_public_key(self._fetch(self.keys_url + "/" + kid))
             except Refused:
                 raise
             except Exception as error:
+                with self._lock:
+                    self._missing[kid] = time.monotonic() + _MISSING_KEY_SECONDS
                 raise Refused("key %s could not be read from %s (%s)" % (kid, self.keys_url, type(error).__name__))
             if not isinstance(found, ec.EllipticCurvePublicKey) or found.curve.name != "secp256r1":
                 raise Refused("key %s is not a P-256 key" % kid)
@@ -106,29 +120,41 @@ class Verifier:
             return answer.read(16384)
 
 
-def email_of(claims):
+def email_of(claims, unverified_ok=False):
+    """The claims' e-mail as the user's name: ASCII, and verified by the identity provider when it
+    says (email_verified); one that does not say (Microsoft Entra ID) only with unverified_ok."""
     email = claims.get("email")
-    if not isinstance(email, str) or not _EMAIL.match(email.strip()):
-        raise Refused("no e-mail claim (the identity provider must release the email scope)")
-    return email.strip().lower()
+    email = email.strip().lower() if isinstance(email, str) else ""
+    if len(email) > 254 or not _EMAIL.fullmatch(email):
+        raise Refused("no usable e-mail claim (ASCII only; the identity provider must release the email scope)")
+    verified = claims.get("email_verified")
+    if verified is None and not unverified_ok:
+        raise Refused("no email_verified claim (DMLFLOW_SIGNIN_UNVERIFIED_EMAILS=accept trusts the provider's e-mails)")
+    if verified is not None and verified not in (True, "true"):
+        raise Refused("e-mail %s is not verified by the identity provider" % email)
+    return email
 
 
 class SignIn:
     """The person behind a request, as MLflow's auth module should see them."""
 
-    def __init__(self, module, verifier, admins):
+    def __init__(self, module, verifier, admins, unverified_ok=False):
         self.module = module
         self.verifier = verifier
         self.admins = admins
+        self.unverified_ok = unverified_ok
         self._known = {}
         self._lock = threading.Lock()
 
     def person(self, headers):
         """The signed-in user's name; None without a token."""
-        token = headers.get(HEADER)
-        if not token:
+        tokens = headers.getlist(HEADER) if hasattr(headers, "getlist") else [headers.get(HEADER)]
+        tokens = [t for t in tokens if t is not None]
+        if not tokens:
             return None
-        email = email_of(self.verifier.claims(token))
+        if len(tokens) != 1 or not tokens[0].strip():
+            raise Refused("%d %s headers" % (len(tokens), HEADER) if len(tokens) != 1 else "an empty token")
+        email = email_of(self.verifier.claims(tokens[0]), self.unverified_ok)
         self.provision(email)
         return email
 
@@ -147,8 +173,12 @@ class SignIn:
             except Exception:
                 if not store.has_user(email):  # another worker made it meanwhile: fine
                     raise
-        elif admin and not store.get_user(email).is_admin:
-            store.update_user(email, is_admin=True)
+        else:
+            user = store.get_user(email)
+            if user.username != email:  # found through the collation, not the very name
+                raise Refused("%s matches another user's name, %s" % (email, user.username))
+            if admin and not user.is_admin:
+                store.update_user(email, is_admin=True)
         with self._lock:
             self._known[email] = now + _KNOWN_USERS_SECONDS
 
@@ -158,8 +188,9 @@ def install(module, environ=None):
     if environ.get("DMLFLOW_SIGNIN") not in ("oidc", "cognito") or getattr(module, "_dmlflow_signin", None):
         return False
     admins = {e.strip().lower() for e in environ.get("DMLFLOW_ADMIN_EMAILS", "").split(",") if e.strip()}
-    verifier = Verifier(environ.get("DMLFLOW_SIGNIN_SIGNER", ""), environ.get("DMLFLOW_SIGNIN_KEYS_URL") or None)
-    signin = SignIn(module, verifier, admins)
+    verifier = Verifier(environ.get("DMLFLOW_SIGNIN_SIGNER", ""), environ.get("DMLFLOW_SIGNIN_KEYS_URL") or None,
+                        client=environ.get("DMLFLOW_SIGNIN_CLIENT") or None)
+    signin = SignIn(module, verifier, admins, environ.get("DMLFLOW_SIGNIN_UNVERIFIED_EMAILS") == "accept")
     module._dmlflow_signin = signin
     _wrap_flask(module, signin)
     _wrap_fastapi(module, signin)
@@ -174,7 +205,7 @@ def _wrap_flask(module, signin):
     basic = module.authenticate_request_basic_auth
 
     def authenticate_request_basic_auth():
-        if request.authorization is not None or HEADER not in request.headers:
+        if "Authorization" in request.headers or HEADER not in request.headers:
             return basic()
         known = getattr(g, "_dmlflow_person", None)
         if known is None:
@@ -201,7 +232,9 @@ def _wrap_fastapi(module, signin):
             return module.store.get_user(signin.person(request.headers))
         except Refused as refused:
             print("dmlflow: sign-in refused: %s" % refused, file=sys.stderr)
-            return None
+        except Exception as error:  # a store error is a refusal here, as MLflow's own function does
+            print("dmlflow: sign-in failed: %s" % type(error).__name__, file=sys.stderr)
+        return None
 
     module._authenticate_fastapi_request = _authenticate_fastapi_request
 
@@ -225,7 +258,7 @@ def token_page(module, signin):
 
     if request.path != TOKEN_PAGE:
         return None
-    if request.authorization is not None:
+    if "Authorization" in request.headers:
         return _page(403, "Open this page in the browser you signed in with; it does not take a password.")
     try:
         email = signin.person(request.headers)
@@ -239,15 +272,17 @@ def token_page(module, signin):
     if request.method != "POST":
         return _page(405, "Use the buttons on this page.")
     # Another site's form would carry the load balancer's cookie: only this page may post.
+    # Behind the load balancer (HTTPS, which its sign-in needs) uvicorn sees http: X-Forwarded-Proto tells.
+    scheme = request.headers.get("X-Forwarded-Proto", request.scheme)
     origin = request.headers.get("Origin", "")
-    if origin not in ("https://" + request.host, "http://" + request.host):
+    if origin != scheme + "://" + request.host:
         return _page(403, "This change must come from this page (the request's Origin is %s)." % html.escape(origin))
     action = request.form.get("action")
     ttl = getattr(getattr(module, "auth_config", None), "auth_cache_ttl_seconds", 0) or 0
     if action == "new":
         password = secrets.token_urlsafe(24)
         _set_password(module, email, password)
-        uri = request.host_url.rstrip("/")
+        uri = scheme + "://" + request.host
         lines = "\n".join(["export MLFLOW_TRACKING_URI=" + uri, "export MLFLOW_TRACKING_USERNAME=" + email,
                            "export MLFLOW_TRACKING_PASSWORD=" + password])
         answer = _page(200, "<p>Shown once; for your scripts' shell. A new one replaces it%s.</p><pre>%s</pre>%s"

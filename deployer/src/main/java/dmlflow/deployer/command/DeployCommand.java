@@ -99,6 +99,7 @@ public class DeployCommand extends BaseCommand {
             // the zone the certificate is to be validated in.
             Map<String, String> intended = template.effective(input.parameters(), previous);
             validator.checkRules(intended);
+            ParameterValidator.checkRegion(intended, aws.region().id());
             if (DomainZone.needsCheck(intended, input.parameters(), creating)) {
                 String zone = intended.get(DomainZone.ZONE);
                 String domain = intended.getOrDefault(DomainZone.DOMAIN, "");

@@ -40,6 +40,7 @@ public final class PlanCommand extends BaseCommand {
         deployerSets.stream().filter(template.parameters()::containsKey)
                 .forEach(name -> effective.put(name, name.equals(StackTemplate.CODE_KEY) ? "custom-resources/SHA256.jar" : "assets-bucket"));
         validator.checkEffective(effective);
+        ParameterValidator.checkRegion(effective, region());
 
         console.info("Template " + template.path() + ": valid with these parameters.");
         ParameterValidator.warnings(effective).forEach(console::warn);

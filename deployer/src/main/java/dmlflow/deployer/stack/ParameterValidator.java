@@ -84,8 +84,11 @@ public final class ParameterValidator {
         given.forEach((name, value) -> {
             ParameterSpec spec = template.parameters().get(name);
             String violation = spec == null ? null : spec.violation(value);
-            if (violation == null && spec != null && STEPS.containsKey(name)) {
-                violation = stepViolation(name, value, STEPS.get(name));
+            if (violation == null && spec != null && "Number".equals(spec.type())) {
+                violation = numberViolation(name, value, STEPS.getOrDefault(name, 1.0));
+            }
+            if (violation == null && spec != null && CIDRS.contains(name)) {
+                violation = cidrViolation(name, value);
             }
             if (violation != null) {
                 problems.add(violation);
@@ -94,16 +97,49 @@ public final class ParameterValidator {
         fail(problems);
     }
 
-    private static String stepViolation(String name, String value, double step) {
-        try {
-            double number = Double.parseDouble(value);
-            if (Math.abs(number / step - Math.rint(number / step)) > 1e-9) {
-                return name + " " + value + " is not a multiple of " + step + ": Aurora Serverless v2 capacity comes in"
-                        + " steps of " + step + " ACU (for example " + Math.floor(number / step) * step + " or "
-                        + Math.ceil(number / step) * step + ")";
-            }
-        } catch (NumberFormatException notANumber) {
-            // Reported by the parameter's own constraint.
+    /** The CIDR parameters, whose address must be the network's own (EC2 refuses host bits). */
+    static final Set<String> CIDRS = Set.of("VpcCidr", "AllowedCidr");
+    private static final java.util.regex.Pattern DECIMAL = java.util.regex.Pattern.compile("-?[0-9]+(\\.[0-9]+)?");
+
+    /**
+     * A Number as CloudFormation and the services take it: plain decimal digits (not NaN, 0x1p3 or
+     * 2d, which Java would read), and whole unless the parameter comes in steps of 0.5 (Aurora
+     * Serverless v2 capacity: "in steps of 0.5").
+     */
+    private static String numberViolation(String name, String value, double step) {
+        if (!DECIMAL.matcher(value.strip()).matches()) {
+            return name + " '" + value + "' is not a number written in digits";
+        }
+        double number = Double.parseDouble(value);
+        if (Math.abs(number / step - Math.rint(number / step)) > 1e-9) {
+            return step == 1.0 ? name + " " + value + " must be a whole number"
+                    : name + " " + value + " is not a multiple of " + step + ": Aurora Serverless v2 capacity comes in"
+                    + " steps of " + step + " ACU (for example " + Math.floor(number / step) * step + " or "
+                    + Math.ceil(number / step) * step + ")";
+        }
+        return null;
+    }
+
+    /** 10.0.0.1/16 names a host, not a network: EC2 refuses it for a VPC and a security group rule. */
+    static String cidrViolation(String name, String value) {
+        String[] parts = value.split("/");
+        if (parts.length != 2 || !parts[1].matches("\\d{1,2}")) {
+            return null;
+        }
+        String[] octets = parts[0].split("\\.");
+        if (octets.length != 4) {
+            return null;
+        }
+        long address = 0;
+        for (String octet : octets) {
+            address = address << 8 | Long.parseLong(octet);
+        }
+        int prefix = Integer.parseInt(parts[1]);
+        long mask = prefix == 0 ? 0 : (0xFFFFFFFFL << (32 - prefix)) & 0xFFFFFFFFL;
+        if ((address & mask) != address) {
+            long network = address & mask;
+            return name + " " + value + " has host bits set: the network is " + (network >> 24 & 255) + "."
+                    + (network >> 16 & 255) + "." + (network >> 8 & 255) + "." + (network & 255) + "/" + prefix;
         }
         return null;
     }
@@ -114,9 +150,31 @@ public final class ParameterValidator {
      */
     public static List<String> warnings(Map<String, String> values) {
         List<String> warnings = new ArrayList<>();
-        if ("none".equals(values.get("AuthMode")) && "0.0.0.0/0".equals(values.get("AllowedCidr"))) {
+        String cidr = values.getOrDefault("AllowedCidr", "");
+        if ("none".equals(values.get("AuthMode")) && "0.0.0.0/0".equals(cidr)) {
             warnings.add("WARNING: AuthMode=none with AllowedCidr=0.0.0.0/0: anyone on the internet can read, change and"
                     + " delete every experiment, run and model. Give AllowedCidr your network's range, or AuthMode=basic.");
+        } else if ("none".equals(values.get("AuthMode")) && wide(cidr)) {
+            warnings.add("WARNING: AuthMode=none with AllowedCidr=" + cidr + ": a wide range, without a login. Narrow it"
+                    + " to your network's (a /16 or smaller), or use AuthMode=basic.");
+        }
+        if ("instance".equals(values.get("NatMode")) && "t4g.nano".equals(values.get("NatInstanceType"))) {
+            warnings.add("WARNING: NatInstanceType=t4g.nano: at its 32 Mbit/s baseline two image pulls take about 1,000 s,"
+                    + " longer than the schema function's 900 s (README, NAT); t4g.micro is the default for that reason.");
+        }
+        try {
+            int workers = Integer.parseInt(values.getOrDefault("Workers", "1"));
+            int cpus = Math.max(1, Integer.parseInt(values.getOrDefault("TaskCpu", "1024")) / 1024);
+            if (workers > cpus) {
+                warnings.add("WARNING: Workers=" + workers + " with TaskCpu " + values.get("TaskCpu") + " (" + cpus
+                        + " vCPU): more than one worker per vCPU only slows the server (README, How fast it serves).");
+            }
+        } catch (NumberFormatException refusedElsewhere) {
+            // The values' own constraints say what is wrong.
+        }
+        if (values.getOrDefault("MlflowImage", "").endsWith(":latest")) {
+            warnings.add("WARNING: MlflowImage " + values.get("MlflowImage") + " is not pinned: a restarted task may run"
+                    + " a newer MLflow against a schema nobody migrated. Pin a version (vX.Y.Z-full).");
         }
         String purge = values.getOrDefault("PurgeDeletedAfterDays", "");
         if (purge.matches("[1-6]")) {
@@ -124,6 +182,31 @@ public final class ParameterValidator {
                     + purge + " day" + (purge.equals("1") ? "" : "s") + " before it is purged with its artifacts.");
         }
         return warnings;
+    }
+
+    /**
+     * A certificate from another region cannot serve this region's load balancer (ACM certificates
+     * are regional; the CloudFront habit is us-east-1): refused before anything is uploaded.
+     */
+    public static void checkRegion(Map<String, String> values, String region) {
+        String arn = values.getOrDefault("CertificateArn", "");
+        String[] parts = arn.split(":");
+        if (region != null && parts.length > 3 && !parts[3].equals(region)) {
+            throw DeployerException.usage("CertificateArn is a certificate in " + parts[3] + ", and the stack goes to "
+                    + region + ": a load balancer takes certificates of its own region only. Request or import one in "
+                    + region + " (or give HostedZoneId and the stack makes one).");
+        }
+    }
+
+    /** A range wider than a /16, or one outside the private ranges. */
+    private static boolean wide(String cidr) {
+        String[] parts = cidr.split("/");
+        if (parts.length != 2 || !parts[1].matches("\\d{1,2}")) {
+            return false;
+        }
+        boolean privateRange = parts[0].startsWith("10.") || parts[0].startsWith("192.168.")
+                || parts[0].matches("172\\.(1[6-9]|2\\d|3[01])\\..*");
+        return Integer.parseInt(parts[1]) < 16 || !privateRange && Integer.parseInt(parts[1]) < 24;
     }
 
     /**

@@ -50,6 +50,12 @@ class ParameterValidationTest {
             "MinTaskCount|two|MinTaskCount 'two' is not a number",
             "Workers|2.0|Workers '2.0' must be one of 1, 2, 3",
             "HealthCheckTimeoutSeconds|900|too large: at most 840",
+            "DesiredTaskCount|1.5|DesiredTaskCount 1.5 must be a whole number",
+            "EphemeralStorageGiB|21.5|EphemeralStorageGiB 21.5 must be a whole number",
+            "MinTaskCount|NaN|MinTaskCount 'NaN' is not a number written in digits",
+            "IdleTimeoutSeconds|0x1p8|is not a number written in digits",
+            "VpcCidr|10.0.0.1/16|VpcCidr 10.0.0.1/16 has host bits set: the network is 10.0.0.0/16",
+            "AllowedCidr|203.0.113.5/24|the network is 203.0.113.0/24",
     })
     void eachConstraintKindRefusesABadValueNamingTheParameterAndTheRule(String name, String value, String message) {
         DeployerException refused = refusal(() -> new ParameterValidator(MLFLOW).checkValues(Map.of(name, value)));
@@ -169,7 +175,8 @@ class ParameterValidationTest {
     void planNeedsNoCredentialsAndShowsWhatWouldBeMade() {
         TestConsole console = new TestConsole();
         int code = Main.run(new String[] {"plan", "--template", ROOT.resolve("templates/mlflow.yaml").toString(),
-            "-p", "CertificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/abc-123", "-p", "Workers=2"},
+            "-p", "CertificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/abc-123", "-p", "DomainName=mlflow.example.com",
+            "-p", "Workers=2"},
                 console.console, options -> {
                     throw new AssertionError("plan must not reach AWS");
                 });
@@ -243,6 +250,27 @@ class ParameterValidationTest {
         assertThat(ParameterValidator.warnings(Map.of("PurgeDeletedAfterDays", "1"))).singleElement().asString()
                 .contains("only 1 day before");
         assertThat(ParameterValidator.warnings(MLFLOW.effective(Map.of(), Map.of()))).as("the defaults").isEmpty();
+        assertThat(ParameterValidator.warnings(Map.of("AuthMode", "none", "AllowedCidr", "10.0.0.0/8"))).singleElement()
+                .asString().contains("a wide range, without a login");
+        assertThat(ParameterValidator.warnings(Map.of("AuthMode", "none", "AllowedCidr", "10.20.0.0/16"))).isEmpty();
+        assertThat(ParameterValidator.warnings(Map.of("NatMode", "instance", "NatInstanceType", "t4g.nano")))
+                .singleElement().asString().contains("longer than the schema function's 900 s");
+        assertThat(ParameterValidator.warnings(Map.of("Workers", "2", "TaskCpu", "1024"))).singleElement().asString()
+                .contains("more than one worker per vCPU");
+        assertThat(ParameterValidator.warnings(Map.of("Workers", "2", "TaskCpu", "2048"))).isEmpty();
+        assertThat(ParameterValidator.warnings(Map.of("MlflowImage", "ghcr.io/mlflow/mlflow:latest"))).singleElement()
+                .asString().contains("not pinned");
+    }
+
+    @Test
+    void aCertificateFromAnotherRegionOrWithoutANameIsRefusedBeforeAws() {
+        String arn = "arn:aws:acm:us-east-1:123456789012:certificate/0f0e0d0c-0b0a-0908-0706-050403020100";
+        assertThat(refusal(() -> ParameterValidator.checkRegion(Map.of("CertificateArn", arn), "eu-west-1")))
+                .hasMessageContaining("a certificate in us-east-1, and the stack goes to eu-west-1");
+        ParameterValidator.checkRegion(Map.of("CertificateArn", arn), "us-east-1");
+        ParameterValidator.checkRegion(Map.of("CertificateArn", ""), "eu-west-1");
+        assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkRules(Map.of("CertificateArn", arn, "DomainName", ""))))
+                .hasMessageContaining("CertificateArn needs DomainName");
     }
 
     @Test

@@ -273,11 +273,12 @@ final class StackParameters {
                 "^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$",
                 "must be a version such as 0.1.0+e68169c: letters, digits, dots, hyphens, underscores and plus signs");
 
-        group("Restore (set only when creating the stack)");
+        group("Restore (set when creating the stack)");
         snapshotIdentifier = string("DatabaseSnapshotIdentifier", "Restore from database snapshot", "",
-                "Optional, on creation only. An Aurora MySQL cluster snapshot (name or ARN), e.g. the final snapshot"
-                        + " remove.sh kept: the database starts from it. Never change it later: CloudFormation would"
-                        + " replace the database with a new one restored from the new value.",
+                "Optional. An Aurora MySQL cluster snapshot (name or ARN), e.g. the final snapshot remove.sh kept:"
+                        + " the database starts from it. A new value on a live stack replaces the database with one"
+                        + " restored from it (the way back to a point in time, README Operations; deploy.sh asks for"
+                        + " 'replace data'); leave it as it is otherwise.",
                 "^$|^[A-Za-z][A-Za-z0-9:-]{0,254}$|^arn:aws[a-z-]*:rds:[a-z0-9-]+:[0-9]{12}:cluster-snapshot:[A-Za-z0-9:-]+$",
                 "must be empty, or a DB cluster snapshot identifier or ARN");
         existingBucket = string("ExistingArtifactBucket", "Kept artifact bucket", "",
@@ -322,6 +323,14 @@ final class StackParameters {
                 + " HostedZoneId (the stack makes one for DomainName), not both");
         oneCertificate.addAssertion(Fn.conditionNot(empty(domainName)), "HostedZoneId needs DomainName: the name in"
                 + " that zone users will reach the server by, e.g. mlflow.example.com");
+        // A certificate made elsewhere is for a name: without DomainName the server's address would be
+        // the load balancer's, which the certificate does not cover, and MLflow's allowed hosts
+        // would not take the certificate's name either.
+        CfnRule certificateName = new CfnRule(stack, "CertificateArnNeedsDomainName", CfnRuleProps.builder()
+                .ruleCondition(Fn.conditionNot(empty(certificateArn)))
+                .build());
+        certificateName.addAssertion(Fn.conditionNot(empty(domainName)), "CertificateArn needs DomainName: the name"
+                + " the certificate is for, which you point at the load balancer, e.g. mlflow.example.com");
         // A restored user store keeps the admin password it had: a new admin secret would not log in.
         CfnRule restoreKeepsAdmin = new CfnRule(stack, "RestoredUserStoreKeepsItsAdminSecret", CfnRuleProps.builder()
                 .ruleCondition(Fn.conditionAnd(Fn.conditionNot(empty(snapshotIdentifier)),

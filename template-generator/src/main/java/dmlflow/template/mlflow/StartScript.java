@@ -54,20 +54,35 @@ final class StartScript {
     private static final Pattern MODULE_DOCSTRING = Pattern.compile("\"\"\"[\\s\\S]*?\"\"\"\n");
 
     /**
-     * The program as the task definition carries it: its module docstring and whole-line comments
-     * stay in the repository (container/NAME, which a first line names), so that the task
-     * definition keeps well under ECS's size limit (StartScriptTest). The code is the same.
+     * The program as the task definition carries it: its docstrings (the module's, and those right
+     * under a def or class line) and whole-line comments stay in the repository (container/NAME,
+     * which a first line names), so that the task definition keeps well under ECS's size limit
+     * (StartScriptTest). The code is the same.
      */
     static String carried(String name, String source) {
         Matcher docstring = MODULE_DOCSTRING.matcher(source);
         String body = docstring.lookingAt() ? source.substring(docstring.end()) : source;
         StringBuilder carried = new StringBuilder("# container/" + name + " in dmlflow's repository, with its comments\n");
         boolean inString = false;
+        boolean inDocstring = false;
+        String previous = "";
         for (String line : body.lines().toList()) {
-            if (!inString && line.strip().startsWith("#")) {
+            String code = line.strip();
+            if (inDocstring) {
+                inDocstring = !code.endsWith("\"\"\"");
+                continue;
+            }
+            if (!inString && previous.endsWith(":") && code.startsWith("\"\"\"")) {
+                // A body may be its docstring alone (an exception class): a pass keeps it a body.
+                carried.append(line, 0, line.indexOf('"')).append("pass\n");
+                inDocstring = code.length() < 6 || !code.endsWith("\"\"\"");
+                continue;
+            }
+            if (!inString && code.startsWith("#")) {
                 continue;
             }
             carried.append(line).append('\n');
+            previous = code;
             int quotes = line.split("\"\"\"", -1).length - 1 + line.split("\'\'\'", -1).length - 1;
             inString ^= quotes % 2 == 1;
         }

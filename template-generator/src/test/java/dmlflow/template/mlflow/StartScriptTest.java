@@ -190,6 +190,35 @@ class StartScriptTest {
         assertThat(script).doesNotContain("dmlflow:embed");
     }
 
+    /**
+     * What the template carries is each program without its docstrings and comment lines
+     * (StartScript.carried): the same statements, which Python compiles to the same code.
+     */
+    @Test
+    void eachCarriedProgramIsTheSourcesCodeWithoutItsProse() throws Exception {
+        for (String name : StartScript.PROGRAM_NAMES) {
+            Path carried = dir.resolve("carried-" + name);
+            Files.writeString(carried, StartScript.program(name));
+            Path source = dir.resolve("source-" + name);
+            Files.writeString(source, StartScript.read(StartScript.PROGRAMS + name));
+            // Compared as ASTs without docstrings: a dropped docstring leaves a pass, which Python drops too.
+            String compare = "import ast, sys\n"
+                    + "def code(path):\n"
+                    + "    tree = ast.parse(open(path).read())\n"
+                    + "    for node in ast.walk(tree):\n"
+                    + "        body = getattr(node, 'body', None)\n"
+                    + "        if isinstance(body, list):\n"
+                    + "            node.body = [n for n in body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)"
+                    + " and isinstance(n.value.value, str)) and not isinstance(n, ast.Pass)]\n"
+                    + "    return ast.dump(tree)\n"
+                    + "sys.exit(0 if code(sys.argv[1]) == code(sys.argv[2]) else 1)\n";
+            Process python = new ProcessBuilder("python3", "-c", compare, carried.toString(), source.toString())
+                    .redirectErrorStream(true).start();
+            String output = new String(python.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(python.waitFor()).as(name + " carried as the same code: " + output).isZero();
+        }
+    }
+
     @Test
     void pythonLoadsDmlflowsAuthorizationCachesFromFilesTheScriptWritesAndMlflowKeepsItsOwnSignIn() throws Exception {
         Result result = run();

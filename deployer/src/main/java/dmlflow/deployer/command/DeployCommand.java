@@ -100,6 +100,7 @@ public class DeployCommand extends BaseCommand {
             Map<String, String> intended = template.effective(input.parameters(), previous);
             validator.checkRules(intended);
             ParameterValidator.checkRegion(intended, aws.region().id());
+            ParameterValidator.checkUpdate(previous, intended);
             if (DomainZone.needsCheck(intended, input.parameters(), creating)) {
                 String zone = intended.get(DomainZone.ZONE);
                 String domain = intended.getOrDefault(DomainZone.DOMAIN, "");

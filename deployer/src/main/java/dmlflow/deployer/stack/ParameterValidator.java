@@ -198,6 +198,33 @@ public final class ParameterValidator {
         }
     }
 
+    /**
+     * What RDS refuses on an update: a lower Aurora version ("Raising it upgrades the cluster in
+     * place"; there is no downgrade), refused before anything is uploaded.
+     */
+    public static void checkUpdate(Map<String, String> previous, Map<String, String> intended) {
+        String before = previous.getOrDefault("DatabaseEngineVersion", "");
+        String after = intended.getOrDefault("DatabaseEngineVersion", "");
+        if (!before.isEmpty() && !after.isEmpty() && compareVersions(after, before) < 0) {
+            throw DeployerException.usage("DatabaseEngineVersion " + after + " is lower than the " + before + " the"
+                    + " database runs: Aurora upgrades in place but never downgrades. Keep " + before + " or give a"
+                    + " later version.");
+        }
+    }
+
+    static int compareVersions(String a, String b) {
+        String[] left = a.split("\\.");
+        String[] right = b.split("\\.");
+        for (int i = 0; i < Math.max(left.length, right.length); i++) {
+            int l = i < left.length && left[i].matches("\\d+") ? Integer.parseInt(left[i]) : 0;
+            int r = i < right.length && right[i].matches("\\d+") ? Integer.parseInt(right[i]) : 0;
+            if (l != r) {
+                return Integer.compare(l, r);
+            }
+        }
+        return 0;
+    }
+
     /** A range wider than a /16, or one outside the private ranges. */
     private static boolean wide(String cidr) {
         String[] parts = cidr.split("/");

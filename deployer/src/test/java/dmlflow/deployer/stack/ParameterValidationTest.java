@@ -274,6 +274,16 @@ class ParameterValidationTest {
     }
 
     @Test
+    void anUpdateCannotLowerTheDatabaseVersionOrGiveSeveralAlarmAddresses() {
+        assertThat(refusal(() -> ParameterValidator.checkUpdate(Map.of("DatabaseEngineVersion", "3.10.0"),
+                Map.of("DatabaseEngineVersion", "3.08.2")))).hasMessageContaining("never downgrades");
+        ParameterValidator.checkUpdate(Map.of("DatabaseEngineVersion", "3.08.2"), Map.of("DatabaseEngineVersion", "3.10.0"));
+        ParameterValidator.checkUpdate(Map.of(), Map.of("DatabaseEngineVersion", "3.08.2"));
+        assertThat(refusal(() -> new ParameterValidator(MLFLOW).checkValues(Map.of("AlarmEmail", "ops@example.com,"))))
+                .hasMessageContaining("one email address");
+    }
+
+    @Test
     void aMisspeltParameterGetsTheNameItMostLikelyMeant() {
         ParameterValidator validator = new ParameterValidator(MLFLOW);
         assertThat(refusal(() -> validator.checkNames(Map.of("Wrokers", "2"), Set.of())).getMessage())

@@ -159,8 +159,8 @@ final class StackParameters {
                 "Optional. Where alarms are sent (confirm the subscription email AWS sends). Adds alarms on"
                         + " 5xx errors, unhealthy or missing tasks, tasks that fail to start, and Aurora at its"
                         + " maximum capacity, and a dashboard (~$5 a month). Empty: none of it is made.",
-                "^$|^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$",
-                "must be empty or an email address");
+                "^$|^[^@\\s,;<>]+@[^@\\s,;<>]+\\.[^@\\s,;<>]+$",
+                "must be empty or one email address");
 
         group("Authentication");
         authMode = allowed("AuthMode", "Authentication", "basic", List.of("basic", "none"),

@@ -34,7 +34,8 @@ import software.amazon.awssdk.core.exception.SdkException;
 public final class Main implements Runnable {
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(new CommandLine(this), "name a command: deploy, remove, status, outputs, logs, users, plan, package or execute");
+        throw new CommandLine.ParameterException(new CommandLine(this), "name a command: ./deploy.sh [status | outputs | logs | users | plan | package | execute],"
+                + " or ./remove.sh");
     }
 
     public static void main(String[] args) {

@@ -31,8 +31,8 @@ public final class UsersCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name what to do: users add NAME, users list"
-                + " or users reset-password NAME");
+        throw new CommandLine.ParameterException(spec.commandLine(), "./deploy.sh users needs what to do:"
+                + " ./deploy.sh users add NAME, ./deploy.sh users list or ./deploy.sh users reset-password NAME");
     }
 
     /** The stack's server and its admin, found from the stack's outputs and secret. */

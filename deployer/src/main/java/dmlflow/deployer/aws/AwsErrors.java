@@ -1,15 +1,11 @@
 package dmlflow.deployer.aws;
 
-import java.net.ConnectException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
+import dmlflow.deployer.console.Problems;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
 import java.util.WeakHashMap;
-import javax.net.ssl.SSLException;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
-import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.interceptor.Context;
@@ -111,28 +107,7 @@ public final class AwsErrors implements ExecutionInterceptor {
         }
         String endpoint = System.getenv("AWS_ENDPOINT_URL") == null ? ""
                 : " (AWS_ENDPOINT_URL is set to " + System.getenv("AWS_ENDPOINT_URL") + ")";
-        return "cannot reach AWS" + call + endpoint + ": " + why(e) + ". Check the network and any proxy; --verbose"
+        return "cannot reach AWS" + call + endpoint + ": " + Problems.connection(e, "the request failed before AWS answered") + ". Check the network and any proxy; --verbose"
                 + " shows the details";
-    }
-
-    private static String why(Throwable failure) {
-        if (failure instanceof ApiCallTimeoutException) {
-            return "no answer in time";
-        }
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof UnknownHostException) {
-                return "its address does not resolve";
-            }
-            if (cause instanceof ConnectException) {
-                return "the connection was refused";
-            }
-            if (cause instanceof SocketTimeoutException) {
-                return "no answer in time";
-            }
-            if (cause instanceof SSLException) {
-                return "the TLS handshake failed";
-            }
-        }
-        return "the request failed before AWS answered";
     }
 }

@@ -10,6 +10,10 @@ import java.nio.file.Path;
  */
 final class Checkout {
     static final String HOME_PROPERTY = "dmlflow.home";
+    static final String TEMPLATE = "templates/mlflow.yaml";
+    static final String BOOTSTRAP_TEMPLATE = "templates/bootstrap.yaml";
+    static final String PRICES = "pricing";
+    static final String JAR = "custom-resources/target/custom-resources.jar";
 
     private Checkout() {
     }

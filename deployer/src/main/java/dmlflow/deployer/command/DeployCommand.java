@@ -77,7 +77,7 @@ public class DeployCommand extends BaseCommand {
             announce(aws, doing());
             StackState state = StackState.describe(aws.cloudFormation(), options.stackName);
             refuseWhenBusy(state);
-            if (STUCK.contains(state.status())) {
+            if (NextStep.stuck(state.status())) {
                 // CloudFormation refuses a change set on these: say what to do before anything is uploaded.
                 throw DeployerException.failed("stack " + options.stackName + " is " + state.status() + " and takes no"
                         + " update until that is resolved. " + NextStep.after(state.status(), options.stackName));
@@ -447,10 +447,6 @@ public class DeployCommand extends BaseCommand {
         }
         return notes;
     }
-
-    /** Statuses in which CloudFormation takes no change set until a person has acted. */
-    static final Set<String> STUCK = Set.of("UPDATE_ROLLBACK_FAILED", "DELETE_FAILED", "IMPORT_ROLLBACK_FAILED",
-            "ROLLBACK_IN_PROGRESS");
 
     static final Set<String> INTERRUPTING_NAT_PROPERTIES = Set.of("UserData", "InstanceType", "EbsOptimized");
 

@@ -3,6 +3,7 @@ package dmlflow.deployer.command;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dmlflow.deployer.console.DeployerException;
+import dmlflow.deployer.console.Problems;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -39,23 +40,6 @@ final class MlflowUsers {
         this.authorization = "Basic " + Base64.getEncoder().encodeToString(
                 (adminUsername + ":" + adminPassword).getBytes(StandardCharsets.UTF_8));
         this.secretArn = secretArn;
-    }
-
-    /** Why a connection failed, in words. */
-    private static String reachFailure(IOException e) {
-        if (e instanceof java.net.http.HttpConnectTimeoutException || e instanceof java.net.http.HttpTimeoutException) {
-            return "no answer in time";
-        }
-        if (e instanceof java.net.ConnectException) {
-            return "the connection was refused or timed out";
-        }
-        if (e instanceof java.net.UnknownHostException) {
-            return "its name does not resolve";
-        }
-        if (e instanceof javax.net.ssl.SSLException) {
-            return "the TLS handshake failed";
-        }
-        return "the connection failed";
     }
 
     /** 24 characters of an unambiguous alphabet: about 140 bits. */
@@ -99,7 +83,7 @@ final class MlflowUsers {
             HttpResponse<String> answer = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return answered(answer, path, username);
         } catch (IOException e) {
-            throw DeployerException.failed("cannot reach the tracking server at " + base + " (" + reachFailure(e)
+            throw DeployerException.failed("cannot reach the tracking server at " + base + " (" + Problems.connection(e, "the connection failed")
                     + "): is this machine's address inside"
                     + " AllowedCidr, and is the stack's server healthy (./deploy.sh status)?");
         } catch (InterruptedException e) {

@@ -16,15 +16,6 @@ final class Outputs {
      * TrackingUri output (one that is gone, never got that far, or is not dmlflow's) is no server
      * to use, and that is a failure that says what to run next.
      */
-    /**
-     * Statuses in which the stack's server runs as some operation left it: complete, or rolled back
-     * to its previous settings, or being updated (the old tasks serve until the new ones are healthy).
-     */
-    static final java.util.Set<String> SERVING = java.util.Set.of("CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE",
-            "UPDATE_ROLLBACK_COMPLETE", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
-            "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "IMPORT_ROLLBACK_COMPLETE",
-            "UPDATE_FAILED");
-
     static void printUsage(Console console, StackState state, String region) {
         if (!state.exists() || state.neverDeployed()) {
             throw DeployerException.failed("stack " + state.name() + " is " + state.status() + ". "
@@ -32,7 +23,7 @@ final class Outputs {
         }
         Map<String, String> outputs = state.outputs();
         String uri = outputs.get("TrackingUri");
-        if (!SERVING.contains(state.status())) {
+        if (!NextStep.serving(state.status())) {
             throw DeployerException.failed("stack " + state.name() + " is " + state.status() + (uri == null ? ""
                     : ": its server at " + uri + " may not work as it should") + ". "
                     + NextStep.after(state.status(), state.name()));

@@ -81,7 +81,7 @@ public final class RemoveCommand extends BaseCommand {
                 confirmRemoval();
             }
             RetainedData data = new RetainedData(aws);
-            AssetStore assets = AssetStore.ensure(aws, Checkout.fileOr(bootstrapPath, "templates/bootstrap.yaml"),
+            AssetStore assets = AssetStore.ensure(aws, Checkout.fileOr(bootstrapPath, Checkout.BOOTSTRAP_TEMPLATE),
                     watcher(aws), console);
             RetainedData.Kept earlier = data.recorded(assets, options.stackName);
 

@@ -46,19 +46,19 @@ final class StackInputs {
     Path jar;
 
     Path template() {
-        return Checkout.fileOr(templatePath, "templates/mlflow.yaml");
+        return Checkout.fileOr(templatePath, Checkout.TEMPLATE);
     }
 
     Path bootstrap() {
-        return Checkout.fileOr(bootstrapPath, "templates/bootstrap.yaml");
+        return Checkout.fileOr(bootstrapPath, Checkout.BOOTSTRAP_TEMPLATE);
     }
 
     Path prices() {
-        return Checkout.fileOr(pricesDirectory, "pricing");
+        return Checkout.fileOr(pricesDirectory, Checkout.PRICES);
     }
 
     Path jar() {
-        return Checkout.fileOr(jar, "custom-resources/target/custom-resources.jar");
+        return Checkout.fileOr(jar, Checkout.JAR);
     }
 
     /** The template, the given parameters, and a validator that has already refused bad names and values. */

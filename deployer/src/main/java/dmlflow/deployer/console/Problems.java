@@ -11,6 +11,29 @@ public final class Problems {
     private Problems() {
     }
 
+    /**
+     * Why a connection failed (to AWS, or to the tracking server), from the cause's type; the
+     * HTTP client's own message is for --verbose. {@code otherwise} when no cause says.
+     */
+    public static String connection(Throwable failure, String otherwise) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof java.net.UnknownHostException) {
+                return "its address does not resolve";
+            }
+            if (cause instanceof java.net.ConnectException) {
+                return "the connection was refused";
+            }
+            if (cause instanceof java.net.SocketTimeoutException || cause instanceof java.net.http.HttpTimeoutException
+                    || cause.getClass().getSimpleName().equals("ApiCallTimeoutException")) {
+                return "no answer in time";
+            }
+            if (cause instanceof javax.net.ssl.SSLException) {
+                return "the TLS handshake failed";
+            }
+        }
+        return otherwise;
+    }
+
     public static String of(IOException e) {
         if (e instanceof NoSuchFileException) {
             return "there is no such file";

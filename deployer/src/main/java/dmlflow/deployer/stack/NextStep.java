@@ -15,7 +15,30 @@ public final class NextStep {
     private static final Set<String> GOING_WELL = Set.of("CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE",
             "CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", "IMPORT_IN_PROGRESS");
 
+    /**
+     * Statuses in which the stack's server runs as some operation left it: complete, rolled back
+     * to its previous settings, or being updated (the old tasks serve until the new ones are healthy).
+     */
+    private static final Set<String> SERVING = Set.of("CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE",
+            "UPDATE_ROLLBACK_COMPLETE", "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+            "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS", "IMPORT_ROLLBACK_COMPLETE",
+            "UPDATE_FAILED");
+
+    /** Statuses in which CloudFormation takes no change set until a person has acted. */
+    private static final Set<String> STUCK = Set.of("UPDATE_ROLLBACK_FAILED", "DELETE_FAILED", "IMPORT_ROLLBACK_FAILED",
+            "ROLLBACK_IN_PROGRESS");
+
     private NextStep() {
+    }
+
+    /** Whether the stack's server runs, as its latest operation left it. */
+    public static boolean serving(String status) {
+        return SERVING.contains(status);
+    }
+
+    /** Whether CloudFormation refuses an update until a person has acted. */
+    public static boolean stuck(String status) {
+        return STUCK.contains(status);
     }
 
     /** Whether a stack in this status is complete, or on its way there. */

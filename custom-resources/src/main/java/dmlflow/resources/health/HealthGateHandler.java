@@ -63,6 +63,17 @@ public final class HealthGateHandler extends CustomResourceHandler<HealthGatePro
     private static final Duration DEFAULT_POLL = Duration.ofSeconds(10);
     /** An API read every MLflow answers: 200 without auth, 401 to an anonymous request under basic auth. */
     static final String API_PROBE = "/api/2.0/mlflow/experiments/search?max_results=1";
+    /**
+     * Credentials no user has, on the API probe. With SignIn oidc or cognito the load balancer
+     * forwards a request carrying an Authorization header to MLflow as it came, as scripts' requests
+     * are (the template's CredentialsSkipSignIn rule), and answers other API requests 401 itself,
+     * without MLflow's Basic challenge (ApiDeniedWithoutSession). MLflow answers unknown credentials
+     * as it answers none, 401 with the challenge (mlflow/server/auth/__init__.py,
+     * make_basic_auth_response), and ignores them without auth; so the probe proves the same in
+     * every mode, and never meets the identity provider.
+     */
+    static final String PROBE_CREDENTIALS = "Basic " + java.util.Base64.getEncoder()
+            .encodeToString("dmlflow-health-gate:".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     /** The start script's line naming the image's MLflow (start-mlflow.sh). */
     static final Pattern VERSION_LINE = Pattern.compile("^dmlflow: MLflow (\\S+)$");
     private static final Pattern VERSION_TAG = Pattern.compile(":v?(\\d+\\.\\d+\\.\\d+[A-Za-z0-9.]*)(-[A-Za-z0-9.]+)?$");
@@ -214,7 +225,7 @@ public final class HealthGateHandler extends CustomResourceHandler<HealthGatePro
                 return;
             }
             path = API_PROBE;
-            HttpProbe.Reply api = http.get(base, path, trackingHost);
+            HttpProbe.Reply api = http.get(base, path, trackingHost, PROBE_CREDENTIALS);
             boolean reachedBasicAuth = api.status() == 401
                     && api.wwwAuthenticate().filter(h -> h.regionMatches(true, 0, "Basic", 0, 5)).isPresent();
             if (api.status() == 200 || reachedBasicAuth) {

@@ -51,6 +51,11 @@ final class HttpProbe {
     }
 
     Reply get(URI base, String path, String host) throws IOException {
+        return get(base, path, host, null);
+    }
+
+    /** With {@code authorization}, the request carries that Authorization header. */
+    Reply get(URI base, String path, String host, String authorization) throws IOException {
         boolean secure = "https".equals(base.getScheme());
         if (!(secure || "http".equals(base.getScheme())) || base.getHost() == null) {
             throw new IOException("the probe speaks http or https to a host, not " + base);
@@ -64,6 +69,7 @@ final class HttpProbe {
             try {
                 OutputStream out = socket.getOutputStream();
                 out.write(("GET " + path + " HTTP/1.1\r\nHost: " + hostHeader + "\r\nUser-Agent: dmlflow-health-gate\r\n"
+                        + (authorization == null ? "" : "Authorization: " + authorization + "\r\n")
                         + "Accept: */*\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.flush();
                 return parse(readAll(socket.getInputStream()));

@@ -113,6 +113,20 @@ class GateAgainstRealMlflowTest {
     }
 
     @Test
+    void behindSignInTheGateReachesMlflowWithoutMeetingTheIdentityProvider() throws Exception {
+        try (TrackingContainer container = new TrackingContainer(dir, settings("basic"))) {
+            assertThat(container.migrate().code()).isZero();
+            try (SignInLoadBalancer alb = new SignInLoadBalancer(container.serve())) {
+                assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(alb.uri().resolve(
+                        HealthGateHandler.API_PROBE)).build(), HttpResponse.BodyHandlers.ofString()).statusCode())
+                        .as("an API request without credentials or a session gets the load balancer's 401").isEqualTo(401);
+                assertGateSeesMlflowFor(alb.uri(), DOMAIN);
+                assertThat(alb.sentToIdentityProvider).isEmpty();
+            }
+        }
+    }
+
+    @Test
     void theGateFailsAtOnceNamingDomainNameWhenMlflowRefusesTheHost() throws Exception {
         try (TrackingContainer container = new TrackingContainer(dir, settings("basic"))) {
             assertThat(container.migrate().code()).isZero();

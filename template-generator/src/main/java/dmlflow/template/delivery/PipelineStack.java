@@ -141,7 +141,14 @@ public final class PipelineStack extends ReadableIdsStack {
                 "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:DisableKeyRotation", "kms:ScheduleKeyDeletion", "kms:TagResource",
                 "kms:UntagResource", "kms:UpdateKeyDescription", "kms:EnableKey", "kms:DisableKey",
                 // PurgeDeletedAfterDays: the daily purge's schedule.
-                "scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule"),
+                "scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule",
+                // SignIn cognito: the user pool (retained, never deleted by the stack), its domain and client.
+                "cognito-idp:CreateUserPool", "cognito-idp:DescribeUserPool", "cognito-idp:UpdateUserPool",
+                "cognito-idp:SetUserPoolMfaConfig", "cognito-idp:GetUserPoolMfaConfig", "cognito-idp:TagResource",
+                "cognito-idp:UntagResource", "cognito-idp:ListTagsForResource", "cognito-idp:CreateUserPoolDomain",
+                "cognito-idp:DescribeUserPoolDomain", "cognito-idp:UpdateUserPoolDomain", "cognito-idp:DeleteUserPoolDomain",
+                "cognito-idp:CreateUserPoolClient", "cognito-idp:DescribeUserPoolClient", "cognito-idp:UpdateUserPoolClient",
+                "cognito-idp:DeleteUserPoolClient"),
                 List.of("*"));
         // The stack's roles go to the services that act with them, and no other role: their names are
         // generated from the stack's name (none sets RoleName). Not by a tag on the roles: the IAM user

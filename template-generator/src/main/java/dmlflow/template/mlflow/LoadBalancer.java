@@ -11,6 +11,7 @@ import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.Fn;
 import software.amazon.awscdk.services.certificatemanager.CfnCertificate;
 import software.amazon.awscdk.services.ec2.Peer;
+import software.amazon.awscdk.services.ec2.CfnSecurityGroupEgress;
 import software.amazon.awscdk.services.ec2.Port;
 import software.amazon.awscdk.services.ec2.SecurityGroup;
 import software.amazon.awscdk.services.ec2.SecurityGroupProps;
@@ -55,8 +56,9 @@ final class LoadBalancer extends Construct {
         }
     }
 
-    record Props(Network network, String allowedCidr, Tls tls, String idleTimeoutSeconds) {
+    record Props(Network network, String allowedCidr, Tls tls, String idleTimeoutSeconds, SignIn signIn) {
         Props {
+            Objects.requireNonNull(signIn, "signIn");
             Objects.requireNonNull(network, "network");
             Objects.requireNonNull(allowedCidr, "allowedCidr");
             Objects.requireNonNull(tls, "tls");
@@ -132,11 +134,7 @@ final class LoadBalancer extends Construct {
         // NAT gateway's address (the gate's, the stack's own) on port 80 whatever its path.
         // Priority 1 is the health rule's since the first release: a stack update that moved it
         // would collide with the new rule (priorities are unique per listener) and fail.
-        healthRule = forwardOnPortEighty("HealthOverHttp", 1, CfnListenerRule.RuleConditionProperty.builder()
-                .field("path-pattern")
-                .pathPatternConfig(CfnListenerRule.PathPatternConfigProperty.builder()
-                        .values(List.of("/health", "/version")).build())
-                .build());
+        healthRule = forwardOnPortEighty("HealthOverHttp", 1, paths("/health", "/version"));
         gateRule = forwardOnPortEighty("HealthGateOverHttp", 2, CfnListenerRule.RuleConditionProperty.builder()
                 .field("source-ip")
                 .sourceIpConfig(CfnListenerRule.SourceIpConfigProperty.builder().values(List.of(natSource)).build())
@@ -171,12 +169,71 @@ final class LoadBalancer extends Construct {
                         .certificateArn(Fn.conditionIf(tls.hasCertificateArn().getLogicalId(), tls.certificateArn(),
                                 certificate.getRef()).toString())
                         .build()))
-                .defaultActions(List.of(CfnListener.ActionProperty.builder()
+                .defaultActions(Fn.conditionIf(props.signIn().signsIn().getLogicalId(),
+                        props.signIn().authenticateThen("authenticate", forward(2), true), List.of(forward())))
+                .build();
+        httpsListener.getCfnOptions().setCondition(hasCertificate);
+        signInRules(props.signIn());
+    }
+
+    /**
+     * With sign-in, the HTTPS listener authenticates every request (its default action) except:
+     * one carrying credentials (a script's basic auth, or a token-page password), which MLflow
+     * checks itself; {@code /health} and {@code /version}, for monitors and the health gate; and
+     * the UI's background calls, which get 401 rather than a redirect to the identity provider
+     * that their fetch cannot follow, so a page whose session expired says so and a reload signs
+     * in again. A rule holds at most 5 condition values, 3 per path condition (ELB guide, "Quotas").
+     */
+    private void signInRules(SignIn signIn) {
+        CfnListenerRule credentials = forwardOnHttps("CredentialsSkipSignIn", 1, signIn,
+                CfnListenerRule.RuleConditionProperty.builder()
+                        .field("http-header")
+                        .httpHeaderConfig(CfnListenerRule.HttpHeaderConfigProperty.builder()
+                                .httpHeaderName("Authorization").values(List.of("*")).build())
+                        .build());
+        CfnListenerRule health = forwardOnHttps("HealthSkipsSignIn", 2, signIn, paths("/health", "/version"));
+        int priority = 3;
+        for (List<String> paths : List.of(List.of("/ajax-api/*", "/api/*", "/graphql"),
+                List.of("/get-artifact", "/model-versions/get-artifact"))) {
+            CfnListenerRule rule = CfnListenerRule.Builder.create(this, priority == 3 ? "ApiDeniedWithoutSession"
+                            : "ArtifactsDeniedWithoutSession")
+                    .listenerArn(httpsListener.getRef())
+                    .priority(priority++)
+                    .conditions(List.of(paths(paths.toArray(String[]::new))))
+                    .actions(signIn.authenticateThen("deny", forward(2), false))
+                    .build();
+            rule.getCfnOptions().setCondition(signIn.signsIn());
+        }
+        // The load balancer calls the provider's token and user-info endpoints itself (ELB guide,
+        // "Authenticate users": without a route to them sign-in answers 500).
+        CfnSecurityGroupEgress egress = CfnSecurityGroupEgress.Builder.create(this, "SignInEgress")
+                .groupId(securityGroup.getSecurityGroupId())
+                .ipProtocol("tcp").fromPort(443).toPort(443).cidrIp("0.0.0.0/0")
+                .description("Sign-in: the identity provider's token and user-info endpoints")
+                .build();
+        egress.getCfnOptions().setCondition(signIn.signsIn());
+        credentials.getCfnOptions().setCondition(signIn.signsIn());
+        health.getCfnOptions().setCondition(signIn.signsIn());
+    }
+
+    private CfnListenerRule forwardOnHttps(String id, int priority, SignIn signIn,
+            CfnListenerRule.RuleConditionProperty condition) {
+        return CfnListenerRule.Builder.create(this, id)
+                .listenerArn(httpsListener.getRef())
+                .priority(priority)
+                .conditions(List.of(condition))
+                .actions(List.of(CfnListenerRule.ActionProperty.builder()
                         .type("forward")
                         .targetGroupArn(targetGroup.getTargetGroupArn())
                         .build()))
                 .build();
-        httpsListener.getCfnOptions().setCondition(hasCertificate);
+    }
+
+    private static CfnListenerRule.RuleConditionProperty paths(String... values) {
+        return CfnListenerRule.RuleConditionProperty.builder()
+                .field("path-pattern")
+                .pathPatternConfig(CfnListenerRule.PathPatternConfigProperty.builder().values(List.of(values)).build())
+                .build();
     }
 
     /** A port-80 rule that forwards to the tracking server what matches its condition. */
@@ -195,6 +252,15 @@ final class LoadBalancer extends Construct {
     /** Raw CloudFormation (PascalCase keys): it sits inside an Fn::If, where CDK does not map struct fields. */
     private Map<String, Object> forward() {
         return Json.object("Type", "forward", "TargetGroupArn", targetGroup.getTargetGroupArn());
+    }
+
+    /** A forward that follows an authenticate action. */
+    private Map<String, Object> forward(int order) {
+        return Json.object("Type", "forward", "Order", order, "TargetGroupArn", targetGroup.getTargetGroupArn());
+    }
+
+    String arn() {
+        return alb.getLoadBalancerArn();
     }
 
     private static Map<String, Object> redirectToHttps() {

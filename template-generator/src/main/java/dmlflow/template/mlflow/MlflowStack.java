@@ -38,15 +38,24 @@ public final class MlflowStack extends ReadableIdsStack {
                         kept(p.existingUserSecret, p.makesUserSecret))));
         ServerSecrets secrets = new ServerSecrets(this, "ServerSecrets", new ServerSecrets.Props(
                 kept(p.existingAdminSecret, p.makesAdminSecret), kept(p.existingFlaskKey, p.makesFlaskKey)));
+        SignIn signIn = new SignIn(this, "Cognito", new SignIn.Props(p.signIn.getValueAsString(), p.signsIn,
+                p.signsInWithOidc, p.signsInWithCognito, new SignIn.Oidc(p.oidcIssuer.getValueAsString(),
+                        p.oidcAuthorizationEndpoint.getValueAsString(), p.oidcTokenEndpoint.getValueAsString(),
+                        p.oidcUserInfoEndpoint.getValueAsString(), p.oidcClientId.getValueAsString(),
+                        p.oidcClientSecretArn.getValueAsString(), p.oidcClientSecretVersion.getValueAsString(),
+                        p.oidcSecretVersionGiven, p.oidcUnverifiedEmails.getValueAsString()),
+                new SignIn.Cognito(p.cognitoDomainPrefix.getValueAsString(), p.keepsCognitoPool,
+                        p.cognitoMfa.getValueAsString(), p.cognitoMfaOff),
+                p.domainName.getValueAsString(), p.adminEmails.getValueAsString()));
         LoadBalancer loadBalancer = new LoadBalancer(this, "LoadBalancer", new LoadBalancer.Props(network,
                 p.allowedCidr.getValueAsString(), new LoadBalancer.Tls(p.certificateArn.getValueAsString(),
                         p.hasCertificateArn, p.hasCertificate, p.domainName.getValueAsString(), p.hostedZoneId.getValueAsString(),
-                        p.managesDomain), p.idleTimeoutSeconds.getValueAsString()));
+                        p.managesDomain), p.idleTimeoutSeconds.getValueAsString(), signIn));
         String allowedHosts = Fn.conditionIf(p.hasDomainName.getLogicalId(),
                 Fn.join(",", List.of(loadBalancer.dnsName(), p.domainName.getValueAsString())),
                 loadBalancer.dnsName()).toString();
         TrackingService service = new TrackingService(this, "Tracking", TrackingService.Props.builder()
-                .network(network).loadBalancer(loadBalancer).database(database).artifacts(artifacts).secrets(secrets)
+                .network(network).loadBalancer(loadBalancer).signIn(signIn).database(database).artifacts(artifacts).secrets(secrets)
                 .image(p.image.getValueAsString())
                 .cpu(p.taskCpu.getValueAsNumber())
                 .memoryMiB(p.taskMemory.getValueAsNumber())
@@ -101,7 +110,7 @@ public final class MlflowStack extends ReadableIdsStack {
         output("ClusterName", "ECS cluster", service.clusterName());
         output("ServiceName", "ECS service of the tracking server", service.serviceName());
 
-        SecurityReview.apply(this, network, loadBalancer, artifacts, database, secrets, service);
+        SecurityReview.apply(this, network, loadBalancer, artifacts, database, secrets, service, signIn);
     }
 
     private static KeptSecrets.Choice kept(CfnParameter existing, CfnCondition makeNew) {

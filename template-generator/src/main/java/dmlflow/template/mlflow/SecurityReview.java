@@ -14,7 +14,10 @@ final class SecurityReview {
     }
 
     static void apply(MlflowStack stack, Network network, LoadBalancer loadBalancer, ArtifactStore artifacts,
-            Database database, ServerSecrets secrets, TrackingService service) {
+            Database database, ServerSecrets secrets, TrackingService service, SignIn signIn) {
+        Nag.suppress(signIn.pool(), "AwsSolutions-COG3",
+                "Threat protection (ENFORCED) needs Cognito's Plus tier, which has no free users and bills every"
+                        + " monthly active user; MFA (CognitoMfa, ON by default) and invitation-only sign-up stay.");
         Nag.suppress(network.vpc(), "AwsSolutions-VPC7",
                 "Flow logs cost per GB and hold nothing MLflow needs; turn them on in the account if required.");
         Nag.suppress(network.natInstance().instance(), "AwsSolutions-EC28",

@@ -54,6 +54,18 @@ final class StackParameters {
     final CfnParameter idleTimeoutSeconds;
     final CfnParameter authMode;
     final CfnParameter defaultPermission;
+    final CfnParameter signIn;
+    final CfnParameter adminEmails;
+    final CfnParameter oidcIssuer;
+    final CfnParameter oidcAuthorizationEndpoint;
+    final CfnParameter oidcTokenEndpoint;
+    final CfnParameter oidcUserInfoEndpoint;
+    final CfnParameter oidcClientId;
+    final CfnParameter oidcClientSecretArn;
+    final CfnParameter oidcClientSecretVersion;
+    final CfnParameter oidcUnverifiedEmails;
+    final CfnParameter cognitoDomainPrefix;
+    final CfnParameter cognitoMfa;
     final CfnParameter image;
     final CfnParameter capacityProvider;
     final CfnParameter taskCpu;
@@ -93,6 +105,12 @@ final class StackParameters {
     final CfnCondition hasCertificate;
     final CfnCondition hasDomainName;
     final CfnCondition basicAuth;
+    final CfnCondition signsInWithOidc;
+    final CfnCondition signsInWithCognito;
+    final CfnCondition signsIn;
+    final CfnCondition keepsCognitoPool;
+    final CfnCondition cognitoMfaOff;
+    final CfnCondition oidcSecretVersionGiven;
     final CfnCondition restoresDatabase;
     final CfnCondition makesBucket;
     final CfnCondition makesMasterSecret;
@@ -170,6 +188,56 @@ final class StackParameters {
                 List.of("READ", "EDIT", "MANAGE", "NO_PERMISSIONS"),
                 "With basic auth: what every user may do with experiments and models they were not"
                         + " granted anything on.");
+
+        group("Sign-in");
+        signIn = allowed("SignIn", "Sign-in", "basic", List.of("basic", "oidc", "cognito"),
+                "basic: MLflow's users and passwords only. oidc: people sign in at the load balancer with your"
+                        + " identity provider (Entra ID, Okta, Google...), scripts with a personal token from"
+                        + " /dmlflow/token. cognito: the same with a user pool this stack makes. oidc and cognito need"
+                        + " HTTPS (HostedZoneId, or CertificateArn and DomainName) and AuthMode basic (README, Sign-in).");
+        adminEmails = string("AdminEmails", "Admin e-mails", "",
+                "With oidc or cognito: e-mail addresses, comma-separated, whose sign-in makes them MLflow admins."
+                        + " Removing one later does not demote (README, Offboarding).",
+                "^$|^[^@\\s,;<>]+@[^@\\s,;<>]+\\.[^@\\s,;<>]+(,[^@\\s,;<>]+@[^@\\s,;<>]+\\.[^@\\s,;<>]+)*$",
+                "must be empty or e-mail addresses separated by commas, without spaces");
+        oidcIssuer = string("OidcIssuer", "OIDC issuer", "",
+                "With oidc: the identity provider's issuer, as its /.well-known/openid-configuration says.",
+                "^$|^https://[^\\s]+$", "must be empty or an https URL");
+        oidcAuthorizationEndpoint = string("OidcAuthorizationEndpoint", "OIDC authorization endpoint", "",
+                "With oidc: authorization_endpoint from the provider's /.well-known/openid-configuration.",
+                "^$|^https://[^\\s]+$", "must be empty or an https URL");
+        oidcTokenEndpoint = string("OidcTokenEndpoint", "OIDC token endpoint", "",
+                "With oidc: token_endpoint from the provider's /.well-known/openid-configuration.",
+                "^$|^https://[^\\s]+$", "must be empty or an https URL");
+        oidcUserInfoEndpoint = string("OidcUserInfoEndpoint", "OIDC user info endpoint", "",
+                "With oidc: userinfo_endpoint from the provider's /.well-known/openid-configuration.",
+                "^$|^https://[^\\s]+$", "must be empty or an https URL");
+        oidcClientId = string("OidcClientId", "OIDC client id", "",
+                "With oidc: the client (application) id registered with the provider, whose redirect URI is"
+                        + " https://DomainName/oauth2/idpresponse.",
+                "^$|^[!-~]{1,255}$", "must be empty or a client id without spaces");
+        oidcClientSecretArn = secretArnParameter("OidcClientSecretArn", "OIDC client secret",
+                "With oidc: the Secrets Manager secret whose value is the client secret (plain text, not JSON)."
+                        + " The template holds only its ARN.");
+        oidcClientSecretVersion = string("OidcClientSecretVersion", "OIDC client secret version", "",
+                "With oidc: empty for the secret's current value when the stack last changed. After putting a new"
+                        + " client secret into it, give the new version id (README, Sign-in): the load balancer"
+                        + " reads the secret only when this changes.",
+                "^$|^[A-Za-z0-9-]{32,64}$", "must be empty or a Secrets Manager version id");
+        oidcUnverifiedEmails = allowed("OidcUnverifiedEmails", "Unverified e-mails", "reject",
+                List.of("reject", "accept"),
+                "With oidc: accept trusts an e-mail the provider does not mark verified (email_verified), for"
+                        + " Microsoft Entra ID, which never sends that claim: only if your directory's admins set"
+                        + " every address.");
+        cognitoDomainPrefix = string("CognitoDomainPrefix", "Cognito domain prefix", "",
+                "With cognito: the sign-in page's address, PREFIX.auth.REGION.amazoncognito.com, unique in the"
+                        + " region. The user pool (everyone's account) is kept while this is set, whatever SignIn says;"
+                        + " cleared, the pool leaves the stack but stays in the account. To change it: README, Sign-in.",
+                "^$|^[a-z0-9](-?[a-z0-9]){0,62}$",
+                "must be empty or lower-case letters, digits and single hyphens, at most 63, e.g. acme-mlflow");
+        cognitoMfa = allowed("CognitoMfa", "Cognito MFA", "ON", List.of("ON", "OPTIONAL", "OFF"),
+                "With cognito: ON asks everyone for an authenticator-app code; OPTIONAL lets each person choose;"
+                        + " OFF never asks.");
 
         group("Tracking server");
         image = string("MlflowImage", "MLflow image", DEFAULT_IMAGE,
@@ -305,6 +373,16 @@ final class StackParameters {
         hasAlarmEmail = condition("HasAlarmEmail", Fn.conditionNot(empty(alarmEmail)));
         hasDomainName = condition("HasDomainName", Fn.conditionNot(Fn.conditionEquals(domainName.getValueAsString(), "")));
         basicAuth = condition("BasicAuth", Fn.conditionEquals(authMode.getValueAsString(), "basic"));
+        signsInWithOidc = condition("SignsInWithOidc", Fn.conditionEquals(signIn.getValueAsString(), "oidc"));
+        keepsCognitoPool = condition("KeepsCognitoUserPool", Fn.conditionNot(empty(cognitoDomainPrefix)));
+        cognitoMfaOff = condition("CognitoMfaOff", Fn.conditionEquals(cognitoMfa.getValueAsString(), "OFF"));
+        signsInWithCognito = condition("SignsInWithCognito", Fn.conditionAnd(
+                Fn.conditionEquals(signIn.getValueAsString(), "cognito"), keepsCognitoPool));
+        // Rules refuse sign-in without HTTPS; the condition says it too, so no resource refers to a
+        // listener that does not exist.
+        signsIn = condition("SignsInAtLoadBalancer", Fn.conditionAnd(
+                Fn.conditionOr(signsInWithOidc, signsInWithCognito), hasCertificate));
+        oidcSecretVersionGiven = condition("OidcClientSecretVersionGiven", Fn.conditionNot(empty(oidcClientSecretVersion)));
         restoresDatabase = condition("RestoresDatabase", Fn.conditionNot(empty(snapshotIdentifier)));
         makesBucket = condition("MakesArtifactBucket", empty(existingBucket));
         makesMasterSecret = condition("MakesDatabaseMasterSecret", empty(existingMasterSecret));
@@ -339,6 +417,43 @@ final class StackParameters {
         restoreKeepsAdmin.addAssertion(Fn.conditionNot(empty(existingAdminSecret)),
                 "With DatabaseSnapshotIdentifier and AuthMode basic, give ExistingAdminSecretArn: the restored user"
                         + " store keeps the admin password it had (remove.sh printed the kept secret's ARN)");
+        signInRules();
+    }
+
+    private void signInRules() {
+        ICfnRuleConditionExpression signsInRule = Fn.conditionNot(Fn.conditionEquals(signIn.getValueAsString(), "basic"));
+        // The load balancer's authenticate actions exist on HTTPS listeners only (ELB guide, "Authenticate
+        // users using an Application Load Balancer"), and the provider redirects back to DomainName.
+        CfnRule https = new CfnRule(stack, "SignInNeedsHttpsAndBasicAuth", CfnRuleProps.builder()
+                .ruleCondition(signsInRule)
+                .build());
+        https.addAssertion(Fn.conditionOr(Fn.conditionNot(empty(hostedZoneId)), Fn.conditionNot(empty(certificateArn))),
+                "SignIn oidc or cognito needs HTTPS: give HostedZoneId (the stack makes a certificate) or CertificateArn,"
+                        + " with DomainName; the load balancer signs people in on HTTPS only");
+        https.addAssertion(Fn.conditionNot(empty(domainName)), "SignIn oidc or cognito needs DomainName: the identity"
+                + " provider sends people back to https://DomainName/oauth2/idpresponse");
+        https.addAssertion(Fn.conditionEquals(authMode.getValueAsString(), "basic"), "SignIn oidc or cognito needs"
+                + " AuthMode basic: MLflow's users and permissions are what a signed-in person gets");
+        CfnRule oidc = new CfnRule(stack, "OidcNeedsItsProvider", CfnRuleProps.builder()
+                .ruleCondition(Fn.conditionEquals(signIn.getValueAsString(), "oidc"))
+                .build());
+        oidc.addAssertion(Fn.conditionAnd(Fn.conditionNot(empty(oidcIssuer)), Fn.conditionNot(empty(oidcAuthorizationEndpoint)),
+                Fn.conditionNot(empty(oidcTokenEndpoint)), Fn.conditionNot(empty(oidcUserInfoEndpoint))),
+                "SignIn oidc needs OidcIssuer, OidcAuthorizationEndpoint, OidcTokenEndpoint and OidcUserInfoEndpoint:"
+                        + " copy them from the provider's /.well-known/openid-configuration (README, Sign-in)");
+        oidc.addAssertion(Fn.conditionAnd(Fn.conditionNot(empty(oidcClientId)), Fn.conditionNot(empty(oidcClientSecretArn))),
+                "SignIn oidc needs OidcClientId and OidcClientSecretArn: the application you registered with the"
+                        + " provider, and the Secrets Manager secret holding its client secret");
+        CfnRule cognito = new CfnRule(stack, "CognitoNeedsADomainPrefix", CfnRuleProps.builder()
+                .ruleCondition(Fn.conditionEquals(signIn.getValueAsString(), "cognito"))
+                .build());
+        cognito.addAssertion(Fn.conditionNot(empty(cognitoDomainPrefix)), "SignIn cognito needs CognitoDomainPrefix: the"
+                + " first part of the sign-in page's address, e.g. acme-mlflow");
+        CfnRule pool = new CfnRule(stack, "CognitoUserPoolNeedsDomainName", CfnRuleProps.builder()
+                .ruleCondition(Fn.conditionNot(empty(cognitoDomainPrefix)))
+                .build());
+        pool.addAssertion(Fn.conditionNot(empty(domainName)), "CognitoDomainPrefix needs DomainName: the user pool"
+                + " sends people back to https://DomainName/oauth2/idpresponse");
     }
 
     private static ICfnRuleConditionExpression empty(CfnParameter parameter) {
@@ -346,8 +461,12 @@ final class StackParameters {
     }
 
     private CfnParameter secretArn(String id, String label, String what) {
-        return string(id, label, "", "Optional, on creation only. A Secrets Manager secret a removed stack kept: " + what
-                        + ". Empty: a new one is generated.",
+        return secretArnParameter(id, label, "Optional, on creation only. A Secrets Manager secret a removed stack kept: "
+                + what + ". Empty: a new one is generated.");
+    }
+
+    private CfnParameter secretArnParameter(String id, String label, String description) {
+        return string(id, label, "", description,
                 "^$|^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$",
                 "must be empty or the full ARN of a Secrets Manager secret (with its 6-character suffix)");
     }

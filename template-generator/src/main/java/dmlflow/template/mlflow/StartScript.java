@@ -55,14 +55,14 @@ final class StartScript {
 
     /**
      * The program as the task definition carries it: its docstrings (the module's, and those right
-     * under a def or class line) and whole-line comments stay in the repository (container/NAME,
-     * which a first line names), so that the task definition keeps well under ECS's size limit
-     * (StartScriptTest). The code is the same.
+     * under a def or class line), whole-line comments and blank lines stay in the repository
+     * (container/NAME, which a first line names), and indentation is halved, so that the task
+     * definition keeps well under ECS's size limit (StartScriptTest). The code is the same.
      */
     static String carried(String name, String source) {
         Matcher docstring = MODULE_DOCSTRING.matcher(source);
         String body = docstring.lookingAt() ? source.substring(docstring.end()) : source;
-        StringBuilder carried = new StringBuilder("# container/" + name + " in dmlflow's repository, with its comments\n");
+        StringBuilder carried = new StringBuilder("# container/" + name + " in dmlflow's repository, with its comments and indentation\n");
         boolean inString = false;
         boolean inDocstring = false;
         String previous = "";
@@ -74,14 +74,21 @@ final class StartScript {
             }
             if (!inString && previous.endsWith(":") && code.startsWith("\"\"\"")) {
                 // A body may be its docstring alone (an exception class): a pass keeps it a body.
-                carried.append(line, 0, line.indexOf('"')).append("pass\n");
+                carried.append(" ".repeat(line.indexOf('"') / 2)).append("pass\n");
                 inDocstring = code.length() < 6 || !code.endsWith("\"\"\"");
                 continue;
             }
-            if (!inString && code.startsWith("#")) {
+            if (!inString && (code.startsWith("#") || code.isEmpty())) {
                 continue;
             }
-            carried.append(line).append('\n');
+            if (inString) {
+                carried.append(line).append('\n');
+            } else {
+                // Half the indentation: each block stays consistently indented, and Python ignores the
+                // indentation of a line that continues a bracket.
+                int indent = line.length() - line.stripLeading().length();
+                carried.append(" ".repeat(indent / 2)).append(line, indent, line.length()).append('\n');
+            }
             previous = code;
             int quotes = line.split("\"\"\"", -1).length - 1 + line.split("\'\'\'", -1).length - 1;
             inString ^= quotes % 2 == 1;

@@ -70,8 +70,10 @@ final class TrackingService extends Construct {
         private final String idleTimeoutSeconds;
         private final String credentialsVersion;
         private final String capacityProvider;
+        private final SignIn signIn;
 
         private Props(Builder b) {
+            signIn = Objects.requireNonNull(b.signIn, "signIn");
             network = Objects.requireNonNull(b.network, "network");
             loadBalancer = Objects.requireNonNull(b.loadBalancer, "loadBalancer");
             database = Objects.requireNonNull(b.database, "database");
@@ -183,6 +185,10 @@ final class TrackingService extends Construct {
             return capacityProvider;
         }
 
+        SignIn signIn() {
+            return signIn;
+        }
+
         static final class Builder {
             private Network network;
             private LoadBalancer loadBalancer;
@@ -205,6 +211,13 @@ final class TrackingService extends Construct {
             private String idleTimeoutSeconds;
             private String credentialsVersion;
             private String capacityProvider;
+            private SignIn signIn;
+
+            /** Who the load balancer signs in, which the server then trusts. */
+            Builder signIn(SignIn value) {
+                signIn = value;
+                return this;
+            }
 
             /** The VPC the tasks run in (private subnets). */
             Builder network(Network value) {

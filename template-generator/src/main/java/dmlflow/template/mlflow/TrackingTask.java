@@ -118,6 +118,8 @@ final class TrackingTask {
         // a verified password this long (mlflow PR #22817). A changed or deleted password keeps
         // working for up to this long on the workers that did not serve the change (README, security).
         env.put("DMLFLOW_AUTH_CACHE_SECONDS", String.valueOf(AUTH_CACHE_SECONDS));
+        // With SignIn oidc or cognito, the person the load balancer signed in (container/dmlflow_signin.py).
+        env.putAll(props.signIn().environment(props.loadBalancer().arn()));
         env.put("MLFLOW_DISABLE_TELEMETRY", "true");
         // Set on purpose, though it is MLflow's default from 3.16.1 (mlflow PR #25308): basic auth
         // refuses a logged-in non-admin any route it has no permission rule for, rather than letting

@@ -122,6 +122,12 @@ class PipelineTest {
                     "application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DescribeScalingPolicies")),
             Map.entry("AWS::Logs::MetricFilter", List.of("logs:DeleteMetricFilter", "logs:DescribeMetricFilters")),
             Map.entry("AWS::Scheduler::Schedule", List.of("scheduler:DeleteSchedule", "scheduler:GetSchedule")),
+            // Retained (DeletionPolicy): CloudFormation only reads it on the way out.
+            Map.entry("AWS::Cognito::UserPool", List.of("cognito-idp:DescribeUserPool")),
+            Map.entry("AWS::Cognito::UserPoolDomain", List.of("cognito-idp:DeleteUserPoolDomain",
+                    "cognito-idp:DescribeUserPoolDomain")),
+            Map.entry("AWS::Cognito::UserPoolClient", List.of("cognito-idp:DeleteUserPoolClient",
+                    "cognito-idp:DescribeUserPoolClient")),
             Map.entry("AWS::EC2::EIP", List.of("ec2:ReleaseAddress", "ec2:DescribeAddresses")),
             Map.entry("AWS::EC2::InternetGateway", List.of("ec2:DeleteInternetGateway", "ec2:DescribeInternetGateways")),
             Map.entry("AWS::EC2::NatGateway", List.of("ec2:DeleteNatGateway", "ec2:DescribeNatGateways")),
@@ -184,6 +190,12 @@ class PipelineTest {
      * entry here fails the test until it has one.
      */
     static final Map<String, List<String>> UPDATE_ACTIONS = new TreeMap<>(Map.ofEntries(
+            Map.entry("AWS::Cognito::UserPool", List.of("cognito-idp:UpdateUserPool", "cognito-idp:SetUserPoolMfaConfig",
+                    "cognito-idp:DescribeUserPool", "cognito-idp:TagResource", "cognito-idp:UntagResource")),
+            Map.entry("AWS::Cognito::UserPoolDomain", List.of("cognito-idp:UpdateUserPoolDomain",
+                    "cognito-idp:DescribeUserPoolDomain")),
+            Map.entry("AWS::Cognito::UserPoolClient", List.of("cognito-idp:UpdateUserPoolClient",
+                    "cognito-idp:DescribeUserPoolClient")),
             Map.entry("AWS::IAM::Role", List.of("iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy",
                     "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:GetRole")),
             Map.entry("AWS::IAM::Policy", List.of("iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy")),

@@ -155,9 +155,12 @@ class StackIntentTest {
                 assertThat(properties.has("SecretString")).as(secret.getKey()).isFalse();
                 assertThat(properties.has("GenerateSecretString")).as(secret.getKey()).isTrue();
             }
-            // Dynamic references resolve inside CloudFormation; only the cluster's master login may use one.
+            // Dynamic references resolve inside CloudFormation; only the cluster's master login and the
+            // load balancer's OIDC client secret (SignIn oidc, a secret the user made) may use one.
+            Set<String> mayResolve = Set.of("DatabaseCluster", "LoadBalancerHttps", "LoadBalancerApiDeniedWithoutSession",
+                    "LoadBalancerArtifactsDeniedWithoutSession");
             Templates.mlflow().path("Resources").fields().forEachRemaining(r -> {
-                if (!r.getKey().equals("DatabaseCluster")) {
+                if (!mayResolve.contains(r.getKey())) {
                     assertThat(r.getValue().toString()).as(r.getKey()).doesNotContain("{{resolve:secretsmanager");
                 }
             });

@@ -38,6 +38,18 @@ final class Outputs {
         boolean login = !"none".equals(state.parameters().get("AuthMode")) && outputs.containsKey("AdminSecretArn");
         String readPassword = "aws secretsmanager get-secret-value --secret-id " + outputs.get("AdminSecretArn")
                 + " --region " + region + " --query SecretString --output text";
+        String signIn = state.parameters().getOrDefault("SignIn", "basic");
+        if (login && !"basic".equals(signIn)) {
+            console.info("People sign in at " + uri + " with " + ("cognito".equals(signIn)
+                    ? "the stack's Cognito user pool. Invite each one (the e-mail brings a temporary password):"
+                    : "your identity provider (their first sign-in makes their MLflow user)."));
+            if ("cognito".equals(signIn)) {
+                console.info("  aws cognito-idp admin-create-user --region " + region + " --user-pool-id "
+                        + outputs.getOrDefault("CognitoUserPoolId", "POOL_ID") + " --username PERSON@EXAMPLE.COM"
+                        + " --user-attributes Name=email,Value=PERSON@EXAMPLE.COM Name=email_verified,Value=true");
+            }
+            console.info("Scripts: a signed-in person gets a password of their own at " + uri + "/dmlflow/token.");
+        }
         if (login) {
             console.info("Log in as " + outputs.getOrDefault("AdminUsername", "admin")
                     + "; the password is in Secrets Manager:");

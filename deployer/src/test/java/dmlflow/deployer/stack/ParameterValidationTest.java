@@ -274,6 +274,37 @@ class ParameterValidationTest {
     }
 
     @Test
+    void signInWithoutHttpsBasicAuthOrItsProviderIsRefusedBeforeAws() {
+        ParameterValidator validator = new ParameterValidator(MLFLOW);
+        java.util.function.Function<Map<String, String>, Map<String, String>> withDefaults = given -> MLFLOW.effective(given, Map.of());
+        assertThat(refusal(() -> validator.checkRules(withDefaults.apply(Map.of("SignIn", "oidc")))))
+                .hasMessageContaining("SignIn oidc or cognito needs HTTPS");
+        Map<String, String> https = Map.of("HostedZoneId", "Z0123456789ABCDEFGHIJ", "DomainName", "mlflow.example.com");
+        Map<String, String> cognitoWithoutAuth = new java.util.HashMap<>(https);
+        cognitoWithoutAuth.putAll(Map.of("SignIn", "cognito", "CognitoDomainPrefix", "acme-mlflow", "AuthMode", "none"));
+        assertThat(refusal(() -> validator.checkRules(withDefaults.apply(cognitoWithoutAuth))))
+                .hasMessageContaining("needs AuthMode basic");
+        Map<String, String> cognitoWithoutPrefix = new java.util.HashMap<>(https);
+        cognitoWithoutPrefix.put("SignIn", "cognito");
+        assertThat(refusal(() -> validator.checkRules(withDefaults.apply(cognitoWithoutPrefix))))
+                .hasMessageContaining("SignIn cognito needs CognitoDomainPrefix");
+        Map<String, String> oidc = new java.util.HashMap<>(https);
+        oidc.putAll(Map.of("SignIn", "oidc", "OidcIssuer", "https://login.example.com",
+                "OidcAuthorizationEndpoint", "https://login.example.com/authorize"));
+        assertThat(refusal(() -> validator.checkRules(withDefaults.apply(oidc))))
+                .hasMessageContaining("copy them from the provider's /.well-known/openid-configuration");
+        oidc.putAll(Map.of("OidcTokenEndpoint", "https://login.example.com/token",
+                "OidcUserInfoEndpoint", "https://login.example.com/userinfo", "OidcClientId", "mlflow-client"));
+        assertThat(refusal(() -> validator.checkRules(withDefaults.apply(oidc)))).hasMessageContaining("OidcClientSecretArn");
+        oidc.put("OidcClientSecretArn", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:mlflow-oidc-AbCdEf");
+        assertThatCode(() -> validator.checkRules(withDefaults.apply(oidc))).doesNotThrowAnyException();
+        assertThat(refusal(() -> validator.checkValues(Map.of("OidcTokenEndpoint", "http://login.example.com/token"))))
+                .hasMessageContaining("https URL");
+        assertThat(refusal(() -> validator.checkValues(Map.of("AdminEmails", "a@example.com, b@example.com"))))
+                .hasMessageContaining("separated by commas");
+    }
+
+    @Test
     void anUpdateCannotLowerTheDatabaseVersionOrGiveSeveralAlarmAddresses() {
         assertThat(refusal(() -> ParameterValidator.checkUpdate(Map.of("DatabaseEngineVersion", "3.10.0"),
                 Map.of("DatabaseEngineVersion", "3.08.2")))).hasMessageContaining("never downgrades");

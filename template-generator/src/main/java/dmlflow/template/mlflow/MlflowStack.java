@@ -104,6 +104,11 @@ public final class MlflowStack extends ReadableIdsStack {
         output("AdminUsername", "basic-auth admin user", ServerSecrets.ADMIN_USERNAME);
         output("AdminSecretArn", "Secrets Manager secret holding the admin password (read it with"
                 + " aws secretsmanager get-secret-value)", secrets.adminPassword().getSecretArn());
+        CfnOutput pool = new CfnOutput(this, "CognitoUserPoolId", CfnOutputProps.builder()
+                .description("Cognito user pool of the people who sign in (SignIn cognito): invite them with aws"
+                        + " cognito-idp admin-create-user (README, Sign-in)")
+                .value(signIn.pool().getRef()).build());
+        pool.setCondition(p.keepsCognitoPool);
         output("ArtifactBucket", "S3 bucket of the artifacts (kept when the stack is deleted)", artifacts.bucketName());
         output("DatabaseEndpoint", "Aurora cluster endpoint (reachable from inside the VPC only)", database.endpoint());
         output("LogGroup", "CloudWatch log group of the tracking server", service.logGroup().getLogGroupName());

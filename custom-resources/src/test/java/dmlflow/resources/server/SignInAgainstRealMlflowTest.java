@@ -73,6 +73,7 @@ class SignInAgainstRealMlflowTest {
     private KeyPair stranger;
     private MlflowClient client;
     private URI base;
+    private Map<String, String> settings;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -101,7 +102,7 @@ class SignInAgainstRealMlflowTest {
         client.createBucket(bucket);
         database = MariaDbServer.startSeparate();
         TrackingContainer.prepareDatabases(database, DB_PASSWORD);
-        Map<String, String> settings = new TreeMap<>(
+        settings = new TreeMap<>(
                 TrackingContainer.injected(client, database.port(), DB_PASSWORD, ADMIN_PASSWORD, bucket));
         settings.put("DMLFLOW_SIGNIN", "oidc");
         settings.put("DMLFLOW_SIGNIN_SIGNER", SIGNER);
@@ -241,6 +242,50 @@ class SignInAgainstRealMlflowTest {
                 .header("x-amzn-oidc-data", token(balancer.getPrivate(), KID, SIGNER, "boss@example.com", 300)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(both.statusCode()).isEqualTo(401);
+    }
+
+    /**
+     * SignIn oidc → basic → oidc on a running stack (issue 17, item 7): a rollout runs the new task
+     * beside the old on the same databases, as ECS does. Nothing is in the template's parameters
+     * but the start script's DMLFLOW_SIGNIN; users, permissions and passwords live in the user store.
+     */
+    @Test
+    void switchingSignInOffAndOnKeepsEveryUserPermissionAndPassword() throws Exception {
+        String dave = token(balancer.getPrivate(), KID, SIGNER, "dave@example.com", 300);
+        HttpResponse<String> made = form(dave, "new", "https://" + base.getAuthority());
+        Matcher password = Pattern.compile("export MLFLOW_TRACKING_PASSWORD=([A-Za-z0-9_-]+)").matcher(made.body());
+        assertThat(password.find()).as(made.body()).isTrue();
+        String experiment = JSON.readTree(admin("POST", "/api/2.0/mlflow/experiments/create",
+                "{\"name\": \"shared-with-dave\"}").body()).path("experiment_id").asText();
+        assertThat(admin("POST", "/api/2.0/mlflow/experiments/permissions/create", "{\"experiment_id\": \"" + experiment
+                + "\", \"username\": \"dave@example.com\", \"permission\": \"EDIT\"}").statusCode()).isEqualTo(200);
+
+        Map<String, String> basicOnly = new TreeMap<>(settings);
+        basicOnly.put("DMLFLOW_SIGNIN", "basic");
+        try (TrackingContainer withoutSignIn = new TrackingContainer(Files.createDirectory(dir.resolve("basic")), basicOnly)) {
+            URI plain = withoutSignIn.serve();
+            HttpResponse<String> permission = http.send(HttpRequest.newBuilder(plain.resolve(
+                    "/api/2.0/mlflow/experiments/permissions/get?experiment_id=" + experiment + "&username=dave@example.com"))
+                    .header("Authorization", basic("admin", ADMIN_PASSWORD)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(permission.body()).as("the grant made under oidc").contains("EDIT");
+            HttpResponse<String> run = http.send(HttpRequest.newBuilder(plain.resolve("/api/2.0/mlflow/runs/create"))
+                    .header("Authorization", basic("dave@example.com", password.group(1)))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"experiment_id\": \"" + experiment + "\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(run.statusCode()).as("the token page's password and the EDIT grant work without sign-in: "
+                    + run.body()).isEqualTo(200);
+            HttpResponse<String> tokenOnly = http.send(HttpRequest.newBuilder(plain.resolve(
+                    "/api/2.0/mlflow/experiments/search?max_results=1")).header("x-amzn-oidc-data", dave).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(tokenOnly.statusCode()).as("with basic, a token is nobody").isEqualTo(401);
+        }
+        // Back on oidc (the first server never stopped): the same user, not a second one.
+        assertThat(signedIn("GET", "/api/2.0/mlflow/experiments/get?experiment_id=" + experiment, dave, null).statusCode())
+                .isEqualTo(200);
+        assertThat(admin("GET", "/api/2.0/mlflow/experiments/permissions/get?experiment_id=" + experiment
+                + "&username=dave@example.com", null).body()).contains("EDIT");
+        assertThat(client.run(base, "admin", ADMIN_PASSWORD, "log")).as("the admin secret still logs in").matches("[0-9a-f]{32}");
     }
 
     private HttpResponse<String> form(String token, String action, String origin) throws Exception {

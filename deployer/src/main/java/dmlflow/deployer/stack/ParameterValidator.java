@@ -90,11 +90,28 @@ public final class ParameterValidator {
             if (violation == null && spec != null && CIDRS.contains(name)) {
                 violation = cidrViolation(name, value);
             }
+            if (violation == null && "CognitoDomainPrefix".equals(name)) {
+                violation = reservedWord(value);
+            }
             if (violation != null) {
                 problems.add(violation);
             }
         });
         fail(problems);
+    }
+
+    /**
+     * Cognito refuses a domain prefix holding a reserved word ("Domain cannot contain reserved word"),
+     * which a CloudFormation pattern cannot say; the stack would roll back and keep a user pool.
+     */
+    private static String reservedWord(String prefix) {
+        for (String word : List.of("aws", "amazon", "cognito")) {
+            if (prefix.toLowerCase(java.util.Locale.ROOT).contains(word)) {
+                return "CognitoDomainPrefix '" + prefix + "' contains '" + word + "', which Cognito reserves:"
+                        + " choose another, e.g. acme-mlflow";
+            }
+        }
+        return null;
     }
 
     /** The CIDR parameters, whose address must be the network's own (EC2 refuses host bits). */
@@ -209,6 +226,14 @@ public final class ParameterValidator {
             throw DeployerException.usage("DatabaseEngineVersion " + after + " is lower than the " + before + " the"
                     + " database runs: Aurora upgrades in place but never downgrades. Keep " + before + " or give a"
                     + " later version.");
+        }
+        // Cognito answers "Cannot turn MFA functionality ON, once the user pool has been created"
+        // (cloudformation-coverage-roadmap #1176): the update would roll back.
+        String pool = previous.getOrDefault("CognitoDomainPrefix", "");
+        if (!pool.isEmpty() && pool.equals(intended.getOrDefault("CognitoDomainPrefix", pool))
+                && "OFF".equals(previous.get("CognitoMfa")) && "ON".equals(intended.get("CognitoMfa"))) {
+            throw DeployerException.usage("CognitoMfa ON: the stack's user pool was made with MFA OFF, and Cognito"
+                    + " does not turn it ON for an existing pool. Keep CognitoMfa=OFF (README, Sign-in).");
         }
     }
 

@@ -302,6 +302,12 @@ class ParameterValidationTest {
                 .hasMessageContaining("https URL");
         assertThat(refusal(() -> validator.checkValues(Map.of("AdminEmails", "a@example.com, b@example.com"))))
                 .hasMessageContaining("separated by commas");
+        assertThat(refusal(() -> validator.checkValues(Map.of("CognitoDomainPrefix", "mlflow-on-aws"))))
+                .hasMessageContaining("contains 'aws', which Cognito reserves");
+        assertThat(refusal(() -> validator.checkValues(Map.of("CognitoMfa", "OPTIONAL")))).hasMessageContaining("ON, OFF");
+        assertThat(refusal(() -> ParameterValidator.checkUpdate(Map.of("CognitoDomainPrefix", "acme-mlflow", "CognitoMfa", "OFF"),
+                Map.of("CognitoMfa", "ON")))).hasMessageContaining("does not turn it ON");
+        ParameterValidator.checkUpdate(Map.of("CognitoDomainPrefix", "", "CognitoMfa", "OFF"), Map.of("CognitoMfa", "ON"));
     }
 
     @Test

@@ -86,6 +86,10 @@ final class LoadBalancer extends Construct {
                 .description("dmlflow load balancer: HTTP and HTTPS from AllowedCidr")
                 .allowAllOutbound(false)
                 .build());
+        // An inline rule: without one, EC2 keeps a security group's default allow-all egress (AWS::EC2::
+        // SecurityGroup, SecurityGroupEgress), and the rule to the tasks' group is a resource of its own.
+        securityGroup.addEgressRule(Peer.ipv4(props.network().vpc().getVpcCidrBlock()), Port.tcp(SERVER_PORT),
+                "The tracking server's tasks, in the VPC");
         securityGroup.addIngressRule(Peer.ipv4(props.allowedCidr()), Port.tcp(80), "HTTP from AllowedCidr");
         securityGroup.addIngressRule(Peer.ipv4(props.allowedCidr()), Port.tcp(443), "HTTPS from AllowedCidr");
         // The health gate runs in the private subnets: its requests reach the load balancer from

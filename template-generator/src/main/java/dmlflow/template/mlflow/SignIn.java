@@ -127,6 +127,8 @@ final class SignIn extends Construct {
         // old exists (README, Sign-in, says how to change it).
         domain = CfnUserPoolDomain.Builder.create(this, "Domain")
                 .domain(c.domainPrefix())
+                // The classic hosted UI, whose sign-in does not depend on the client's auth flows.
+                .managedLoginVersion(1)
                 .userPoolId(pool.getRef())
                 .build();
         domain.getCfnOptions().setCondition(c.keepsPool());

@@ -234,10 +234,13 @@ final class StackParameters {
                         + " region. The user pool (everyone's account) is kept while this is set, whatever SignIn says;"
                         + " cleared, the pool leaves the stack but stays in the account. To change it: README, Sign-in.",
                 "^$|^[a-z0-9](-?[a-z0-9]){0,62}$",
-                "must be empty or lower-case letters, digits and single hyphens, at most 63, e.g. acme-mlflow");
-        cognitoMfa = allowed("CognitoMfa", "Cognito MFA", "ON", List.of("ON", "OPTIONAL", "OFF"),
-                "With cognito: ON asks everyone for an authenticator-app code; OPTIONAL lets each person choose;"
-                        + " OFF never asks.");
+                "must be empty or lower-case letters, digits and single hyphens, at most 63, without aws, amazon or"
+                        + " cognito, e.g. acme-mlflow");
+        // No OPTIONAL: Cognito's sign-in page does not offer to set MFA up then (CreateUserPool,
+        // MfaConfiguration), and the load balancer's client cannot either, so it would be OFF.
+        cognitoMfa = allowed("CognitoMfa", "Cognito MFA", "ON", List.of("ON", "OFF"),
+                "With cognito: ON asks everyone for an authenticator-app code, set up at their first sign-in;"
+                        + " OFF never asks. Chosen when the pool is made: Cognito refuses to turn ON a pool made OFF.");
 
         group("Tracking server");
         image = string("MlflowImage", "MLflow image", DEFAULT_IMAGE,

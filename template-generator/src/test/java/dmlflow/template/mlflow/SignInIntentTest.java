@@ -148,6 +148,11 @@ class SignInIntentTest {
         assertThat(egress.path("Properties").path("FromPort").asInt()).isEqualTo(443);
         assertThat(egress.path("Properties").path("ToPort").asInt()).isEqualTo(443);
         assertThat(references(egress.path("Properties").path("GroupId"))).containsExactly("LoadBalancerSecurityGroup");
+        // Otherwise EC2's default allow-all egress would stay, and the rule above would mean nothing.
+        JsonNode inline = resource("LoadBalancerSecurityGroup").path("Properties").path("SecurityGroupEgress");
+        assertThat(inline).as("an inline egress rule removes the default one").hasSize(1);
+        assertThat(inline.get(0).path("FromPort").asInt()).isEqualTo(LoadBalancer.SERVER_PORT);
+        assertThat(references(inline.get(0).path("CidrIp"))).containsExactly("NetworkVpc");
     }
 
     @Test
